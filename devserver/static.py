@@ -1,0 +1,258 @@
+"""A quiet static file server for the built dist, the demo pages and test pages."""
+
+from __future__ import annotations
+
+import mimetypes
+import shutil
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".wasm": "application/wasm",
+    ".zip": "application/zip",
+    ".whl": "application/zip",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".py": "text/plain; charset=utf-8",
+    ".md": "text/plain; charset=utf-8",
+}
+
+
+def content_type(name: str) -> str:
+    if name.endswith(".d.ts"):
+        return "text/plain"
+    suffix = Path(name).suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+class Request(NamedTuple):
+    method: str
+    path: str  # path + query exactly as received
+    status: int
+
+
+def _merge(base: dict[str, str], extra: dict[str, str] | None) -> dict[str, str]:
+    """``base`` updated with ``extra``; header names compared case-insensitively."""
+    out = {k: v for k, v in base.items() if k.lower() not in {e.lower() for e in extra or {}}}
+    out.update(extra or {})
+    return out
+
+
+def _mount_prefix(mount: str) -> str:
+    return "/" + mount.strip("/") + "/" if mount.strip("/") else "/"
+
+
+class StaticServer:
+    """Serves folders at URL prefixes, plus in-memory HTML pages, on 127.0.0.1."""
+
+    def __init__(
+        self,
+        root: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        mount: str = "/",
+        substitutions: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.host, self.port = host, port
+        self.substitutions = dict(substitutions or {})
+        self.headers = _merge(
+            {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}, headers
+        )
+        self._lock = threading.Lock()
+        self._mounts: list[tuple[str, Path]] = []
+        self._pages: dict[str, tuple[str, dict[str, str]]] = {}
+        self._failures: list[tuple[str, int]] = []
+        self._log: list[Request] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.add_dir(mount, root)
+
+    # lifecycle ------------------------------------------------------------------
+
+    def start(self) -> StaticServer:
+        server = _Server((self.host, self.port), _Handler)
+        server.owner = self
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="static", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> StaticServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def origin(self) -> str:
+        if self._server is None:
+            raise RuntimeError("StaticServer is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.origin + path
+
+    # content --------------------------------------------------------------------
+
+    def add_page(self, path: str, html: str, headers: dict[str, str] | None = None) -> str:
+        """Serve ``html`` at exactly ``path`` (substitutions applied); return its full URL."""
+        with self._lock:
+            self._pages[path] = (html, dict(headers or {}))
+        return self.url(path)
+
+    def add_dir(self, mount: str, root: Path) -> None:
+        """Serve ``root`` under the URL prefix ``mount`` (the longest matching prefix wins)."""
+        with self._lock:
+            self._mounts.append((_mount_prefix(mount), Path(root)))
+            self._mounts.sort(key=lambda m: len(m[0]), reverse=True)
+
+    def fail_path(self, suffix: str, status: int = 404) -> None:
+        """Answer ``status`` to every request whose path (without query) ends with ``suffix``."""
+        with self._lock:
+            self._failures.append((suffix, status))
+
+    def requests(self) -> list[Request]:
+        """(method, path, status) of every request so far, in order."""
+        with self._lock:
+            return list(self._log)
+
+    # resolution -----------------------------------------------------------------
+
+    def _find(self, path: str) -> Path | str | None:
+        """The file for a URL path, a redirect target (str) for a directory without "/"."""
+        decoded = unquote(path)
+        parts = decoded.split("/")
+        if ".." in parts or "\x00" in decoded or "\\" in decoded:
+            return None  # never leave a root
+        with self._lock:
+            mounts = list(self._mounts)
+        for prefix, root in mounts:
+            if decoded + "/" == prefix:
+                return path + "/"
+            if not decoded.startswith(prefix):
+                continue
+            rest = [p for p in decoded[len(prefix) :].split("/") if p not in ("", ".")]
+            target = root.joinpath(*rest)
+            if target.is_dir():
+                if not path.endswith("/"):
+                    return path + "/"
+                target = target / "index.html"
+            elif decoded.endswith("/"):
+                continue
+            if target.is_file():
+                return target
+        return None
+
+    def _respond(self, target: str) -> tuple[int, dict[str, str], bytes | Path]:
+        """Status, headers and body (bytes, or a file to stream) for a GET of ``target``."""
+        parts = urlsplit(target)
+        with self._lock:
+            failure = next((s for suffix, s in self._failures if parts.path.endswith(suffix)), None)
+            page = self._pages.get(parts.path)
+        if failure is not None:
+            return self._error(failure)
+        if page is not None:
+            html, extra = page
+            body = self._substitute(html).encode("utf-8")
+            ctype = {"Content-Type": CONTENT_TYPES[".html"]}
+            return 200, _merge(_merge(self.headers, ctype), extra), body
+        found = self._find(parts.path)
+        if isinstance(found, str):
+            location = found + (f"?{parts.query}" if parts.query else "")
+            return 301, _merge(self.headers, {"Location": location}), b""
+        if found is None:
+            return self._error(404)
+        headers = _merge(self.headers, {"Content-Type": content_type(found.name)})
+        if found.suffix.lower() in (".html", ".htm"):
+            return 200, headers, self._substitute(found.read_text(encoding="utf-8")).encode()
+        return 200, headers, found
+
+    def _substitute(self, html: str) -> str:
+        for key, value in self.substitutions.items():
+            html = html.replace(key, value)
+        return html
+
+    def _error(self, status: int) -> tuple[int, dict[str, str], bytes]:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        ctype = {"Content-Type": "text/plain; charset=utf-8"}
+        return status, _merge(self.headers, ctype), f"{status} {phrase}\n".encode()
+
+    def _record(self, method: str, path: str, status: int) -> None:
+        with self._lock:
+            self._log.append(Request(method, path, status))
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: StaticServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+
+    def log_message(self, format, *args) -> None:
+        """Quiet: see StaticServer.requests()."""
+
+    def _serve(self) -> None:
+        owner = self.server.owner
+        status, headers, body = owner._respond(self.path)
+        owner._record(self.command, self.path, status)
+        size = body.stat().st_size if isinstance(body, Path) else len(body)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if isinstance(body, Path):
+            with body.open("rb") as f:
+                shutil.copyfileobj(f, self.wfile)
+        else:
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = _serve
+
+    def _not_allowed(self) -> None:
+        self.server.owner._record(self.command, self.path, 405)
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True  # the request body, if any, is left unread
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed

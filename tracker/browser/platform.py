@@ -1,0 +1,132 @@
+"""Browser implementations of the core's ports."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import js
+from pyodide.ffi import create_once_callable, jsnull, to_js
+
+from tracker.ports import SendResult
+
+LOG_PREFIX = "[adtracker]"
+# A response body is read only up to this size (a hostile server cannot make us hold more).
+MAX_RESPONSE_CHARS = 64 * 1024
+
+
+def is_null(value: object) -> bool:
+    """JS ``null`` arrives as ``jsnull`` (not None) in Pyodide 314; ``undefined`` as None."""
+    return value is None or value is jsnull
+
+
+class BrowserClock:
+    def now(self) -> float:
+        return float(js.Date.now()) / 1000.0
+
+
+class LocalStorage:
+    """``window.localStorage``; every call may throw, and the core's Store handles that."""
+
+    def __init__(self, storage: Any) -> None:
+        self._s = storage
+
+    def get(self, key: str) -> str | None:
+        value = self._s.getItem(key)
+        return None if is_null(value) else str(value)
+
+    def set(self, key: str, value: str) -> None:
+        self._s.setItem(key, value)
+
+    def remove(self, key: str) -> None:
+        self._s.removeItem(key)
+
+    def keys(self) -> list[str]:
+        n = int(self._s.length)
+        return [str(k) for k in (self._s.key(i) for i in range(n)) if not is_null(k)]
+
+
+def local_storage_or_none() -> Any:
+    """``window.localStorage`` when it can be used at all, else None (sandboxed, blocked)."""
+    try:
+        storage = js.window.localStorage
+        if is_null(storage):
+            return None
+        storage.getItem("adtracker:probe")
+        return storage
+    except Exception:
+        return None
+
+
+class TimeoutScheduler:
+    def soon(self, fn: Callable[[], None]) -> None:
+        js.setTimeout(create_once_callable(fn), 0)
+
+
+class ConsoleLog:
+    def __init__(self, debug: bool) -> None:
+        self.debug_enabled = debug
+
+    def debug(self, message: str) -> None:
+        if self.debug_enabled:
+            js.console.debug(f"{LOG_PREFIX} {message}")
+
+    def warn(self, message: str) -> None:
+        if self.debug_enabled:
+            js.console.warn(f"{LOG_PREFIX} {message}")
+
+    def error(self, message: str) -> None:
+        js.console.error(f"{LOG_PREFIX} {message}")
+
+
+class FetchTransport:
+    """``fetch`` POST with ``keepalive``: dispatched synchronously, survives unload.
+
+    (``navigator.sendBeacon`` with a JSON Blob to another origin is never sent by
+    Chromium — the preflight goes out, the POST does not — so it is not used.)
+    """
+
+    def __init__(self) -> None:
+        self._headers = to_js(
+            {"accept": "application/json", "content-type": "application/json"},
+            dict_converter=js.Object.fromEntries,
+        )
+
+    def _init(self, body: str) -> Any:
+        init = js.Object.new()
+        init.method = "POST"
+        init.keepalive = True
+        init.headers = self._headers
+        init.body = body
+        init.mode = "cors"
+        init.credentials = "omit"  # VTEX Ads is cookie-less
+        init.redirect = "error"  # a redirect would re-POST wherever the server says: refuse it
+        return init
+
+    def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
+        try:
+            promise = js.fetch(url, self._init(body))  # on its way before this returns
+        except Exception as exc:
+            on_result(SendResult(None, error=str(exc)))
+            return
+        task = asyncio.ensure_future(_settle(promise, on_result))
+        _pending.add(task)  # keep a reference until it settles (asyncio holds only weak ones)
+        task.add_done_callback(_pending.discard)
+
+
+_pending: set[asyncio.Future[None]] = set()
+
+
+async def _settle(promise: Any, on_result: Callable[[SendResult], None]) -> None:
+    try:
+        response = await promise
+    except Exception as exc:  # network error, CORS failure, refused redirect
+        on_result(SendResult(None, error=str(exc)))
+        return
+    status = int(response.status)
+    try:
+        text = str(await response.text())[:MAX_RESPONSE_CHARS]
+    except Exception:
+        text = ""
+    on_result(SendResult(status, text))

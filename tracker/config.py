@@ -1,0 +1,136 @@
+"""The tracker's configuration: one frozen pydantic model, validated once.
+
+In the browser it is built from the script tag's ``data-`` attributes
+(:func:`config_from_attributes`); a bad value gives a clear message and falls back
+to its default, so a typo never stops tracking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from tracker.urls import normalize_origin
+
+DEFAULT_BEACON_ORIGIN = "https://events.newtail-media.newtail.com.br"
+MAX_ID_LENGTH = 256
+
+
+def _split_origins(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(value.split())
+    return value
+
+
+HostId = Annotated[
+    str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+
+
+class TrackerConfig(BaseModel):
+    """Everything the tracker can be told. Every field is optional.
+
+    Script-tag attribute → field: ``data-beacon-origins`` → ``beacon_origins``,
+    ``data-user-id`` → ``user_id``, ``data-session-id`` → ``session_id``,
+    ``data-debug`` → ``debug``, ``data-session-ttl-days`` → ``session_ttl_days``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    beacon_origins: Annotated[tuple[str, ...], BeforeValidator(_split_origins)] = Field(
+        default=(DEFAULT_BEACON_ORIGIN,),
+        min_length=1,
+        description="Origins that may receive beacons (allow-list). Space-separated in HTML.",
+    )
+    user_id: HostId | None = Field(
+        default=None, description="The store's customer id; else an anonymous id is kept."
+    )
+    session_id: HostId | None = Field(
+        default=None, description="The host's session id; else one is generated and kept."
+    )
+    debug: bool = Field(default=False, description="Log every decision to the console.")
+    session_ttl_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="A generated session id is renewed after this many days without activity.",
+    )
+
+    @field_validator("beacon_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for raw in value:
+            origin = normalize_origin(raw)
+            if origin is None:
+                raise ValueError(
+                    f"{raw!r} is not an origin: write scheme://host[:port] with no path, "
+                    "e.g. https://events.newtail-media.newtail.com.br"
+                )
+            if origin not in out:
+                out.append(origin)
+        return tuple(out)
+
+    @property
+    def session_ttl_seconds(self) -> float:
+        return self.session_ttl_days * 86400.0
+
+
+# Script-tag attribute names (without "data-") mapped to config fields.
+ATTRIBUTES: dict[str, str] = {
+    "beacon-origins": "beacon_origins",
+    "user-id": "user_id",
+    "session-id": "session_id",
+    "debug": "debug",
+    "session-ttl-days": "session_ttl_days",
+}
+
+_FALSE_WORDS = {"false", "0", "no", "off"}
+
+
+def _attribute_value(field: str, raw: object) -> object:
+    """HTML attributes are strings; a present boolean attribute means true."""
+    if field == "debug" and isinstance(raw, str):
+        return raw.strip().lower() not in _FALSE_WORDS
+    if field in ("user_id", "session_id") and isinstance(raw, str) and raw.strip() == "":
+        return None  # an empty attribute means "not given"
+    return raw
+
+
+def config_from_attributes(attributes: Mapping[str, Any]) -> tuple[TrackerConfig, list[str]]:
+    """Build the config from ``data-`` attributes (names without the ``data-`` prefix).
+
+    Returns the config and a list of human-readable problems. Each bad value is
+    dropped (its default applies) and reported; unknown attributes are ignored
+    except ``src``-like ones the loader never passes.
+    """
+    problems: list[str] = []
+    values: dict[str, object] = {}
+    for name, raw in attributes.items():
+        field = ATTRIBUTES.get(name)
+        if field is None:
+            continue
+        values[field] = _attribute_value(field, raw)
+    values = {k: v for k, v in values.items() if v is not None}
+    while True:
+        try:
+            return TrackerConfig.model_validate(values), problems
+        except ValidationError as exc:
+            bad_fields = set()
+            for err in exc.errors(include_url=False):
+                field = str(err["loc"][0]) if err["loc"] else ""
+                attr = next((a for a, f in ATTRIBUTES.items() if f == field), field)
+                shown = values.get(field)
+                problems.append(
+                    f"data-{attr}={shown!r} ignored: {err['msg']}; "
+                    f"using the default {TrackerConfig.model_fields[field].default!r}"
+                    if field in TrackerConfig.model_fields
+                    else f"config: {err['msg']}"
+                )
+                bad_fields.add(field)
+            if not bad_fields & values.keys():  # cannot make progress: defaults only
+                return TrackerConfig(), problems
+            for field in bad_fields:
+                values.pop(field, None)

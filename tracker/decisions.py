@@ -1,0 +1,21 @@
+"""A record of each decision the tracker takes, for debug logs and the host's observers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Outcome = Literal["sent", "delivered", "rejected", "failed", "deduplicated", "refused"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    type: str
+    url: str
+    outcome: Outcome
+    reason: str = ""
+
+    def message(self) -> str:
+        shown = self.url if len(self.url) <= 200 else self.url[:200] + "…"
+        tail = f" ({self.reason})" if self.reason else ""
+        return f"{self.type} {self.outcome}: {shown}{tail}"

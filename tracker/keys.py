@@ -1,0 +1,6 @@
+"""Every localStorage key the tracker uses. All start with ``adtracker:``."""
+
+PREFIX = "adtracker:"
+IDS = PREFIX + "ids"
+PREBOOT = PREFIX + "preboot"  # written by the JS loader (web/src/tracker.js) before Python runs
+DEDUP_PREFIX = PREFIX + "d:"
