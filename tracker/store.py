@@ -43,7 +43,7 @@ class Store:
     def __init__(self, storage: Storage, log: Log) -> None:
         self._storage: Storage = storage
         self._log = log
-        self.in_memory = isinstance(storage, MemoryStorage)
+        self.in_memory = False  # True once a storage fault forced the memory fallback
 
     def _fall_back(self, exc: BaseException) -> None:
         if not self.in_memory:

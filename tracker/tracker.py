@@ -93,8 +93,6 @@ class Tracker:
     def start(self) -> None:
         """Resolve ids, send clicks queued before boot, schedule housekeeping."""
         self._resolve_identity(self._clock.now())
-        if self._store.in_memory:
-            self._log.warn("localStorage is unavailable; ids and dedup last for this page only")
         self.take_over_preboot()
         self._scheduler.soon(self.prune)
 

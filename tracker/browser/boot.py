@@ -66,6 +66,8 @@ def start(raw_attributes: Any = None, memory_queue: Any = None) -> Tracker:
     for problem in problems:
         js.console.error(f"[adtracker] {problem}")
     storage = local_storage_or_none()
+    if storage is None:
+        log.warn("localStorage is unavailable; ids and dedup last for this page only")
     tracker = Tracker(
         config,
         clock=BrowserClock(),

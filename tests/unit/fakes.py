@@ -1,0 +1,133 @@
+"""Fakes for the core's ports: a settable clock, dict storage, a recording transport."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tracker.config import TrackerConfig
+from tracker.decisions import Decision
+from tracker.ports import SendResult
+from tracker.store import MemoryStorage
+from tracker.tracker import Tracker
+
+T0 = 1_800_000_000.0  # a fixed "now", epoch seconds
+
+
+class FakeClock:
+    def __init__(self, t: float = T0) -> None:
+        self.t = t
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@dataclass
+class Sent:
+    url: str
+    body: str
+    on_result: Callable[[SendResult], None]
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+
+    def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
+        self.sent.append(Sent(url, body, on_result))
+
+    def answer(self, index: int, status: int | None, body: str = "", error: str = "") -> None:
+        self.sent[index].on_result(SendResult(status, body, error))
+
+
+class CountingIds:
+    def __init__(self) -> None:
+        self._n = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"id-{next(self._n)}"
+
+
+class ManualScheduler:
+    def __init__(self) -> None:
+        self.queue: list[Callable[[], None]] = []
+
+    def soon(self, fn: Callable[[], None]) -> None:
+        self.queue.append(fn)
+
+    def run(self) -> None:
+        while self.queue:
+            self.queue.pop(0)()
+
+
+@dataclass
+class RecordingLog:
+    lines: list[tuple[str, str]] = field(default_factory=list)
+
+    def debug(self, message: str) -> None:
+        self.lines.append(("debug", message))
+
+    def warn(self, message: str) -> None:
+        self.lines.append(("warn", message))
+
+    def error(self, message: str) -> None:
+        self.lines.append(("error", message))
+
+    def of(self, level: str) -> list[str]:
+        return [m for lv, m in self.lines if lv == level]
+
+
+class ThrowingStorage:
+    """Storage that throws on every call, like a blocked localStorage."""
+
+    def get(self, key: str) -> str | None:
+        raise PermissionError("SecurityError: access denied")
+
+    def set(self, key: str, value: str) -> None:
+        raise PermissionError("SecurityError: access denied")
+
+    def remove(self, key: str) -> None:
+        raise PermissionError("SecurityError: access denied")
+
+    def keys(self) -> list[str]:
+        raise PermissionError("SecurityError: access denied")
+
+
+ORIGIN = "https://events.newtail-media.newtail.com.br"
+AD1 = ORIGIN + "/v1/beacon/click/4a94bc6e-7db1-425f-8430-cb4d17488b3b?pos=1&sig=a%2Fb"
+AD2 = ORIGIN + "/v1/beacon/click/5b05cd7f-8ec2-536a-9541-dc5e18599c4c?pos=2"
+
+
+@dataclass
+class Rig:
+    tracker: Tracker
+    clock: FakeClock
+    storage: MemoryStorage
+    transport: FakeTransport
+    scheduler: ManualScheduler
+    log: RecordingLog
+    decisions: list[Decision]
+
+
+def make_rig(storage: object | None = None, **config: object) -> Rig:
+    clock = FakeClock()
+    store = MemoryStorage() if storage is None else storage
+    transport = FakeTransport()
+    scheduler = ManualScheduler()
+    log = RecordingLog()
+    decisions: list[Decision] = []
+    tracker = Tracker(
+        TrackerConfig(**config),  # type: ignore[arg-type]
+        clock=clock,
+        storage=store,  # type: ignore[arg-type]
+        transport=transport,
+        ids=CountingIds(),
+        scheduler=scheduler,
+        log=log,
+        observer=decisions.append,
+    )
+    return Rig(tracker, clock, store, transport, scheduler, log, decisions)  # type: ignore[arg-type]

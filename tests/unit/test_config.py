@@ -1,0 +1,84 @@
+import pytest
+
+from tracker.config import DEFAULT_BEACON_ORIGIN, TrackerConfig, config_from_attributes
+
+
+def test_defaults_when_nothing_given() -> None:
+    config, problems = config_from_attributes({})
+    assert problems == []
+    assert config == TrackerConfig()
+    assert config.beacon_origins == (DEFAULT_BEACON_ORIGIN,)
+    assert config.user_id is None and config.session_id is None
+    assert config.debug is False
+    assert config.session_ttl_days == 30.0
+
+
+def test_all_attributes() -> None:
+    config, problems = config_from_attributes(
+        {
+            "beacon-origins": " https://a.example  http://127.0.0.1:8001/ https://a.example ",
+            "user-id": "customer-42",
+            "session-id": "storefront-session-id",
+            "debug": "",
+            "session-ttl-days": "14",
+            "unrelated": "x",
+        }
+    )
+    assert problems == []
+    assert config.beacon_origins == ("https://a.example", "http://127.0.0.1:8001")
+    assert config.user_id == "customer-42"
+    assert config.session_id == "storefront-session-id"
+    assert config.debug is True
+    assert config.session_ttl_seconds == 14 * 86400
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("", True), ("true", True), ("false", False), ("0", False)]
+)
+def test_debug_attribute(raw: str, expected: bool) -> None:
+    assert config_from_attributes({"debug": raw})[0].debug is expected
+
+
+@pytest.mark.parametrize(
+    ("attrs", "field", "needle"),
+    [
+        ({"beacon-origins": "https://a.example/path"}, "beacon_origins", "data-beacon-origins"),
+        ({"beacon-origins": "   "}, "beacon_origins", "data-beacon-origins"),
+        ({"session-ttl-days": "soon"}, "session_ttl_days", "data-session-ttl-days"),
+        ({"session-ttl-days": "-1"}, "session_ttl_days", "data-session-ttl-days"),
+        ({"user-id": "x" * 300}, "user_id", "data-user-id"),
+        ({"user-id": "bad\nid"}, "user_id", "data-user-id"),
+        ({"debug": 5}, None, None),
+    ],
+)
+def test_bad_values_fall_back_to_defaults_with_a_message(attrs, field, needle) -> None:
+    config, problems = config_from_attributes(attrs)
+    if field is None:
+        return
+    assert getattr(config, field) == TrackerConfig.model_fields[field].default
+    assert len(problems) == 1 and needle in problems[0] and "using the default" in problems[0]
+
+
+def test_one_bad_value_keeps_the_good_ones() -> None:
+    config, problems = config_from_attributes(
+        {
+            "user-id": "customer-42",
+            "session-ttl-days": "never",
+            "beacon-origins": "https://a.example",
+        }
+    )
+    assert config.user_id == "customer-42"
+    assert config.beacon_origins == ("https://a.example",)
+    assert config.session_ttl_days == 30.0
+    assert len(problems) == 1
+
+
+def test_empty_ids_mean_not_given() -> None:
+    config, problems = config_from_attributes({"user-id": "", "session-id": "  "})
+    assert (config.user_id, config.session_id, problems) == (None, None, [])
+
+
+def test_config_is_frozen() -> None:
+    config = TrackerConfig()
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type is private
+        config.debug = True  # type: ignore[misc]
