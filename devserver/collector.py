@@ -276,7 +276,9 @@ class Collector:
         server = _Server((self.host, self.port), _Handler)
         server.collector = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="collector", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="collector", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -88,7 +88,9 @@ class StaticServer:
         server = _Server((self.host, self.port), _Handler)
         server.owner = self
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="static", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="static", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -218,7 +218,15 @@ def test_non_json_body_or_content_type_is_422_must_be_object(collector, body, co
 
 
 def test_json_array_is_not_an_object(collector):
-    assert post_json(collector.url("/v1/beacon/click/a"), [IDS]) == (422, NOT_OBJECT)
+    """All errors are reported (like Ajv with allErrors), branch errors before the anyOf."""
+    status, errors = post_json(collector.url("/v1/beacon/click/a"), [IDS])
+    assert status == 422
+    assert [(e["schemaPath"], e["message"]) for e in errors] == [
+        ("#/type", "must be object"),
+        ("#/anyOf/0/type", "must be object"),
+        ("#/anyOf/1/type", "must be object"),
+        ("#/anyOf", "must match a schema in anyOf"),
+    ]
 
 
 # --------------------------------------------------------------------------- conversion
