@@ -8,7 +8,7 @@ to its default, so a typo never stops tracking.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
@@ -34,7 +34,8 @@ class TrackerConfig(BaseModel):
 
     Script-tag attribute → field: ``data-beacon-origins`` → ``beacon_origins``,
     ``data-user-id`` → ``user_id``, ``data-session-id`` → ``session_id``,
-    ``data-debug`` → ``debug``, ``data-session-ttl-days`` → ``session_ttl_days``.
+    ``data-debug`` → ``debug``, ``data-session-ttl-days`` → ``session_ttl_days``,
+    ``data-consent`` → ``consent``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,6 +52,10 @@ class TrackerConfig(BaseModel):
         default=None, description="The host's session id; else one is generated and kept."
     )
     debug: bool = Field(default=False, description="Log every decision to the console.")
+    consent: Literal["granted", "pending", "denied"] = Field(
+        default="granted",
+        description='"pending": store and send nothing until granted; "denied": clear and stop.',
+    )
     session_ttl_days: float = Field(
         default=30.0,
         gt=0,
@@ -85,6 +90,7 @@ ATTRIBUTES: dict[str, str] = {
     "session-id": "session_id",
     "debug": "debug",
     "session-ttl-days": "session_ttl_days",
+    "consent": "consent",
 }
 
 _FALSE_WORDS = {"false", "0", "no", "off"}
@@ -96,6 +102,8 @@ def _attribute_value(field: str, raw: object) -> object:
         return raw.strip().lower() not in _FALSE_WORDS
     if field in ("user_id", "session_id") and isinstance(raw, str) and raw.strip() == "":
         return None  # an empty attribute means "not given"
+    if field == "consent" and isinstance(raw, str):
+        return raw.strip().lower()
     return raw
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Outcome = Literal["sent", "delivered", "rejected", "failed", "deduplicated", "refused"]
+Outcome = Literal[
+    "sent", "queued", "delivered", "rejected", "failed", "dropped", "deduplicated", "refused"
+]
 
 
 @dataclass(frozen=True, slots=True)

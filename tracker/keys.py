@@ -4,3 +4,5 @@ PREFIX = "adtracker:"
 IDS = PREFIX + "ids"
 PREBOOT = PREFIX + "preboot"  # written by the JS loader (web/src/tracker.js) before Python runs
 DEDUP_PREFIX = PREFIX + "d:"
+OUTBOX_PREFIX = PREFIX + "o:"
+FLUSH_LOCK = PREFIX + "flush"  # Web Locks name (not a storage key)

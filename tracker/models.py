@@ -67,7 +67,7 @@ class DedupEntry(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    e: float = Field(ge=0, description="expiry, epoch seconds")
+    e: int = Field(ge=0, description="expiry, epoch seconds")
 
 
 class PrebootClick(BaseModel):

@@ -35,9 +35,19 @@ class SendResult:
     status: int | None
     body: str = ""
     error: str = ""
+    # The Retry-After header, when the server sent and exposed one.
+    retry_after: str | None = None
+    # True when the request timed out (aborted by the transport after its bound).
+    timed_out: bool = False
+    # True when the server answered with a redirect, which is refused, never followed.
+    redirected: bool = False
 
 
 class Transport(Protocol):
+    def online(self) -> bool:
+        """False when the browser knows it is offline (a request now could not leave)."""
+        ...
+
     def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
         """Dispatch a POST of ``body`` (JSON) to ``url`` *before returning*.
 
@@ -57,6 +67,20 @@ class IdSource(Protocol):
 class Scheduler(Protocol):
     def soon(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` later, off the current (hot) path. It may never run if the page unloads."""
+        ...
+
+    def later(self, seconds: float, fn: Callable[[], None]) -> None:
+        """Run ``fn`` after ``seconds`` (a retry timer)."""
+        ...
+
+
+class Locks(Protocol):
+    def run(self, name: str, fn: Callable[[], None]) -> None:
+        """Run ``fn`` holding the cross-tab lock ``name`` (Web Locks), now or soon.
+
+        Where no lock exists it runs ``fn`` anyway; what ``fn`` does must then stay
+        safe without one (the outbox's leases make it so).
+        """
         ...
 
 

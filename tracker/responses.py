@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from tracker.models import AjvErrors
 from tracker.ports import SendResult
+from tracker.retry import is_retryable
 
 Verdict = Literal["delivered", "rejected", "failed"]
 
@@ -27,13 +28,18 @@ class Classified:
 
 def classify(result: SendResult) -> Classified:
     status = result.status
+    if result.redirected:
+        return Classified(
+            "rejected", "the server answered with a redirect, which is never followed"
+        )
     if status is None:
-        return Classified("failed", f"network error: {result.error or 'no response'}", True)
+        why = "timed out" if result.timed_out else f"network error: {result.error or 'no response'}"
+        return Classified("failed", why, True)
     if 200 <= status < 300:
         return Classified("delivered", f"HTTP {status}")
     if status == 422:
         return Classified("rejected", f"HTTP 422: {describe_422(result.body)}")
-    if status in (408, 429) or status >= 500:
+    if is_retryable(result):
         return Classified("failed", f"HTTP {status}", True)
     return Classified("rejected", f"HTTP {status}")
 

@@ -36,12 +36,23 @@ class Sent:
 class FakeTransport:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        self.is_online = True
+
+    def online(self) -> bool:
+        return self.is_online
 
     def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
         self.sent.append(Sent(url, body, on_result))
 
-    def answer(self, index: int, status: int | None, body: str = "", error: str = "") -> None:
-        self.sent[index].on_result(SendResult(status, body, error))
+    def answer(
+        self,
+        index: int,
+        status: int | None,
+        body: str = "",
+        error: str = "",
+        retry_after: str | None = None,
+    ) -> None:
+        self.sent[index].on_result(SendResult(status, body, error, retry_after))
 
 
 class CountingIds:
@@ -53,15 +64,38 @@ class CountingIds:
 
 
 class ManualScheduler:
-    def __init__(self) -> None:
+    """``soon`` runs on ``run()``; ``later`` timers run on ``advance()`` of the clock."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
         self.queue: list[Callable[[], None]] = []
+        self.timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
 
     def soon(self, fn: Callable[[], None]) -> None:
         self.queue.append(fn)
 
+    def later(self, seconds: float, fn: Callable[[], None]) -> None:
+        self.timers.append((self.clock.now() + seconds, next(self._seq), fn))
+
     def run(self) -> None:
         while self.queue:
             self.queue.pop(0)()
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock, firing due timers in order (and what they schedule)."""
+        end = self.clock.now() + seconds
+        self.run()
+        while True:
+            due = sorted(t for t in self.timers if t[0] <= end)
+            if not due:
+                break
+            at, seq, fn = due[0]
+            self.timers.remove((at, seq, fn))
+            self.clock.t = max(self.clock.t, at)
+            fn()
+            self.run()
+        self.clock.t = end
 
 
 @dataclass
@@ -113,11 +147,13 @@ class Rig:
     decisions: list[Decision]
 
 
-def make_rig(storage: object | None = None, **config: object) -> Rig:
-    clock = FakeClock()
+def make_rig(
+    storage: object | None = None, clock: FakeClock | None = None, **config: object
+) -> Rig:
+    clock = clock or FakeClock()
     store = MemoryStorage() if storage is None else storage
     transport = FakeTransport()
-    scheduler = ManualScheduler()
+    scheduler = ManualScheduler(clock)
     log = RecordingLog()
     decisions: list[Decision] = []
     tracker = Tracker(
@@ -129,5 +165,6 @@ def make_rig(storage: object | None = None, **config: object) -> Rig:
         scheduler=scheduler,
         log=log,
         observer=decisions.append,
+        rand=lambda: 0.5,
     )
     return Rig(tracker, clock, store, transport, scheduler, log, decisions)  # type: ignore[arg-type]

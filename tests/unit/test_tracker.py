@@ -112,11 +112,13 @@ def test_422_is_reported_once_naming_the_property_and_not_retried() -> None:
     assert len(rig.transport.sent) == 1
 
 
-def test_a_network_failure_lets_the_next_click_count() -> None:
+def test_a_network_failure_is_retried_not_sent_twice() -> None:
     rig = started()
     rig.tracker.track_click(AD1)
     rig.transport.answer(0, None, error="TypeError: Failed to fetch")
-    assert rig.tracker.track_click(AD1) == "sent"
+    assert rig.tracker.track_click(AD1) == "deduplicated"  # the outbox owns the retry
+    rig.scheduler.advance(1.0)
+    assert [s.url for s in rig.transport.sent] == [AD1, AD1]
 
 
 def test_debug_off_logs_no_decisions() -> None:
@@ -157,14 +159,23 @@ def test_corrupt_stored_values_are_discarded_and_rewritten() -> None:
     storage = MemoryStorage()
     storage.data[keys.IDS] = '{"anon_user_id": 5}'
     rig = started(storage=storage)
-    key = next(iter(k for k in storage.data if k == keys.IDS))
-    assert json.loads(storage.data[key])["anon_user_id"] == "id-1"
+    assert json.loads(storage.data[keys.IDS])["anon_user_id"] == "id-1"
     rig.tracker.track_click(AD1)
     dedup_key = next(k for k in storage.data if k.startswith(keys.DEDUP_PREFIX))
     for garbage in ("[]", "x" * 70_000, '{"e": "soon"}', '{"e": -1}'):
         storage.data[dedup_key] = garbage
-        assert rig.tracker.track_click(AD1) == "sent"
-    assert len(rig.transport.sent) == 5
+        reloaded = make_rig(storage=storage, clock=rig.clock)
+        reloaded.tracker.start()
+        assert reloaded.tracker.track_click(AD1) == "sent"  # the mark was unreadable
+        assert json.loads(storage.data[dedup_key])["e"] > rig.clock.now()  # and is rewritten
+
+
+def test_marks_survive_clobbered_storage_within_the_page() -> None:
+    rig = started()
+    rig.tracker.track_click(AD1)
+    for key in list(rig.storage.data):
+        rig.storage.data[key] = "{"
+    assert rig.tracker.track_click(AD1) == "deduplicated"
 
 
 def test_throwing_storage_falls_back_to_memory() -> None:
@@ -179,6 +190,7 @@ def test_storage_stays_bounded_however_many_ads_are_clicked() -> None:
     rig = started()
     for i in range(MAX_ENTRIES + 3 * PRUNE_EVERY):
         rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/ad-{i}")
+        rig.transport.answer(i, 202)
         rig.scheduler.run()
     dedup_entries = [k for k in rig.storage.data if k.startswith(keys.DEDUP_PREFIX)]
     assert len(dedup_entries) <= MAX_ENTRIES + PRUNE_EVERY

@@ -1,0 +1,42 @@
+from tests.unit.fakes import RecordingLog
+from tracker.keys import OUTBOX_PREFIX
+from tracker.outbox import Outbox, OutboxEntry, over_bounds
+from tracker.store import MemoryStorage, Store
+
+
+def entry(i: int, body: str = '{"user_id":"u","session_id":"s"}') -> OutboxEntry:
+    return OutboxEntry(
+        id=f"e{i:04d}", type="click", url=f"https://a.example/c/{i}", body=body, created=1000.0 + i
+    )
+
+
+def test_over_bounds_by_count_drops_the_oldest() -> None:
+    entries = [entry(i) for i in range(12)]
+    dropped = over_bounds(entries, max_entries=10, max_bytes=10**9)
+    assert [e.id for e in dropped] == ["e0000", "e0001"]
+
+
+def test_over_bounds_by_bytes() -> None:
+    entries = [entry(i, body="x" * 1000) for i in range(10)]
+    size = len(entries[0].model_dump_json())
+    dropped = over_bounds(entries, max_entries=100, max_bytes=size * 4)
+    assert [e.id for e in dropped] == [f"e{i:04d}" for i in range(6)]
+
+
+def test_within_bounds_drops_nothing() -> None:
+    assert over_bounds([entry(1), entry(2)], max_entries=2, max_bytes=10**6) == []
+    assert over_bounds([], max_entries=0, max_bytes=0) == []
+
+
+def test_round_trip_and_garbage() -> None:
+    storage = MemoryStorage()
+    box = Outbox(Store(storage, RecordingLog()))
+    box.put(entry(2))
+    box.put(entry(1))
+    storage.data[OUTBOX_PREFIX + "junk"] = "{not json"
+    storage.data[OUTBOX_PREFIX + "typed"] = '{"id": 5}'
+    storage.data[OUTBOX_PREFIX + "moved"] = entry(3).model_dump_json()  # wrong key for its id
+    assert [e.id for e in box.all()] == ["e0001", "e0002"]
+    assert sorted(storage.data) == [OUTBOX_PREFIX + "e0001", OUTBOX_PREFIX + "e0002"]
+    box.remove("e0001")
+    assert box.get("e0001") is None and box.get("e0002") == entry(2)

@@ -1,0 +1,111 @@
+import pytest
+
+from tracker.ports import SendResult
+from tracker.retry import (
+    MAX_AGE_SECONDS,
+    MAX_DELAY_SECONDS,
+    MAX_RETRY_AFTER_SECONDS,
+    backoff_delay,
+    is_retryable,
+    may_have_reached,
+    next_delay,
+    parse_retry_after,
+    resend_allowed,
+)
+
+NOW = 1_800_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("result", "retryable", "reached"),
+    [
+        (SendResult(None, error="Failed to fetch"), True, True),
+        (SendResult(None, timed_out=True), True, True),
+        (SendResult(408), True, False),
+        (SendResult(429), True, False),
+        (SendResult(503), True, False),
+        (SendResult(500), True, True),
+        (SendResult(502), True, True),
+        (SendResult(504), True, True),
+        (SendResult(202), False, True),
+        (SendResult(400), False, True),
+        (SendResult(404), False, True),
+        (SendResult(422), False, True),
+        (SendResult(0, redirected=True), False, True),
+    ],
+)
+def test_classification(result: SendResult, retryable: bool, reached: bool) -> None:
+    assert is_retryable(result) is retryable
+    assert may_have_reached(result) is reached
+
+
+@pytest.mark.parametrize(
+    ("attempt", "rand", "delay"),
+    [
+        (1, 1.0, 1.0),
+        (1, 0.5, 0.5),
+        (2, 1.0, 2.0),
+        (3, 0.25, 1.0),
+        (9, 1.0, 256.0),
+        (10, 1.0, MAX_DELAY_SECONDS),  # capped
+        (1000, 1.0, MAX_DELAY_SECONDS),
+        (5, 0.0, 0.0),  # full jitter reaches zero
+        (0, 1.0, 1.0),
+        (3, 7.0, 4.0),  # rand is clamped to [0, 1]
+    ],
+)
+def test_backoff_full_jitter(attempt: int, rand: float, delay: float) -> None:
+    assert backoff_delay(attempt, rand) == pytest.approx(delay)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("0", 0.0),
+        ("999999", MAX_RETRY_AFTER_SECONDS),
+        ("Fri, 15 Jan 2027 08:00:30 GMT", None),  # computed below
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
+    if header and "GMT" in header:
+        from email.utils import parsedate_to_datetime
+
+        target = parsedate_to_datetime(header).timestamp()
+        assert parse_retry_after(header, target - 30) == pytest.approx(30.0)
+        assert parse_retry_after(header, target + 30) == 0.0
+        return
+    assert parse_retry_after(header, NOW) == seconds
+
+
+def test_next_delay_honours_retry_after_on_429_and_503_only() -> None:
+    assert next_delay(SendResult(429, retry_after="30"), 1, 1.0, NOW) == 30.0
+    assert next_delay(SendResult(503, retry_after="12"), 1, 1.0, NOW) == 12.0
+    assert next_delay(SendResult(500, retry_after="30"), 1, 1.0, NOW) == 1.0
+    assert next_delay(SendResult(429), 3, 1.0, NOW) == 4.0
+    assert next_delay(SendResult(429, retry_after="garbage"), 2, 0.5, NOW) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("event_type", "age", "maybe_reached", "allowed"),
+    [
+        ("click", 3599, True, True),
+        ("click", 3600, True, False),  # a resend now could double-count
+        ("impression", 59, True, True),
+        ("impression", 60, True, False),
+        ("view", 61, True, False),
+        ("conversion", 29 * 86400, True, True),
+        ("click", 3600 * 5, False, True),  # never reached the server: still safe
+        ("impression", MAX_AGE_SECONDS - 1, False, True),
+        ("impression", MAX_AGE_SECONDS, False, False),
+    ],
+)
+def test_resend_window(event_type: str, age: float, maybe_reached: bool, allowed: bool) -> None:
+    ok, why = resend_allowed(event_type, NOW - age, maybe_reached, NOW)
+    assert ok is allowed
+    assert (why == "") is allowed
