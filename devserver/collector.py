@@ -494,6 +494,8 @@ class _Handler(BaseHTTPRequestHandler):
             "Access-Control-Allow-Origin": origin or "*",
             "Vary": "Origin",
             "Cache-Control": "no-store",
+            # Lets a browser client read Retry-After on a 429/503 (not CORS-safelisted).
+            "Access-Control-Expose-Headers": "Retry-After",
         }
         self.send_response(status)
         for name, value in _merge(base, headers).items():

@@ -41,6 +41,25 @@ MAX_WAITING = 100
 Observer = Callable[[Decision], None]
 
 
+class _DebugGate:
+    """The log the tracker uses: debug and warn lines only while debug is on."""
+
+    def __init__(self, log: Log, tracker: Tracker) -> None:
+        self._log = log
+        self._tracker = tracker
+
+    def debug(self, message: str) -> None:
+        if self._tracker.debug:
+            self._log.debug(message)
+
+    def warn(self, message: str) -> None:
+        if self._tracker.debug:
+            self._log.warn(message)
+
+    def error(self, message: str) -> None:
+        self._log.error(message)
+
+
 class _NoLocks:
     def run(self, name: str, fn: Callable[[], None]) -> None:
         fn()
@@ -66,11 +85,12 @@ class Tracker:
         self._transport = transport
         self._ids = ids
         self._scheduler = scheduler
-        self._log = log
+        self.debug = config.debug
+        self._log: Log = _DebugGate(log, self)
         self._observer = observer
         self._locks: Locks = locks or _NoLocks()
         self._rand = rand
-        self._store = Store(storage, log)
+        self._store = Store(storage, self._log)
         self._outbox = Outbox(self._store)
         self._origins = frozenset(config.beacon_origins)
         self._writes_since_prune = 0
@@ -390,8 +410,12 @@ class Tracker:
 
     # --- reporting ------------------------------------------------------------------------
 
+    def set_debug(self, on: bool) -> None:
+        """Turn decision logging on or off at run time (``["debug", true]``)."""
+        self.debug = bool(on)
+
     def _decide(self, decision: Decision) -> None:
-        if self.config.debug:
+        if self.debug:
             self._scheduler.soon(lambda: self._log.debug(decision.message()))
         if self._observer is not None:
             observer = self._observer

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import js
-from pyodide.ffi import to_js
+from pyodide.ffi import create_proxy, to_js
 
+from tracker import commands
 from tracker.browser.dom import ClickListener
 from tracker.browser.platform import (
     BrowserClock,
@@ -19,6 +20,7 @@ from tracker.browser.platform import (
     FetchTransport,
     LocalStorage,
     TimeoutScheduler,
+    WebLocks,
     local_storage_or_none,
 )
 from tracker.config import config_from_attributes
@@ -28,6 +30,7 @@ from tracker.store import MemoryStorage
 from tracker.tracker import Tracker
 
 EVENT_NAME = "adtracker:event"
+TO_PY_DEPTH = 8  # commands are small; a deeper (or cyclic) object is refused
 
 _live: dict[str, Any] = {}
 
@@ -47,27 +50,45 @@ def _dispatch(decision: Decision) -> None:
     js.document.dispatchEvent(js.CustomEvent.new(EVENT_NAME, init))
 
 
+def _to_py(value: Any) -> Any:
+    return value.to_py(depth=TO_PY_DEPTH) if hasattr(value, "to_py") else value
+
+
 def _attributes(raw: Any) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    value = raw.to_py() if hasattr(raw, "to_py") else raw
+    value = _to_py(raw) if raw is not None else {}
     return dict(value) if isinstance(value, dict) else {}
 
 
-def start(raw_attributes: Any = None, memory_queue: Any = None) -> Tracker:
+def run_command(raw: Any, at_ms: Any = None) -> bool:
+    """One ``adTracker.push`` command, from JS. Never raises."""
+    tracker: Tracker | None = _live.get("tracker")
+    log = _live.get("log") or ConsoleLog()
+    try:
+        at = float(at_ms) / 1000.0 if isinstance(at_ms, int | float) else None
+        if tracker is None:
+            log.error("bad command: the tracker is not running")
+            return False
+        return commands.run(tracker, _to_py(raw), log, at)
+    except Exception as exc:
+        log.error(f"bad command: {exc!r}")
+        return False
+
+
+def start(raw_attributes: Any = None, memory_queue: Any = None, queued: Any = None) -> Tracker:
     """Build the tracker from the script tag's ``data-`` attributes and attach it.
 
-    ``memory_queue`` holds pre-boot clicks the loader could not write to storage.
+    ``memory_queue`` holds pre-boot clicks the loader could not (or, with consent
+    pending, must not) write to storage; ``queued`` holds ``{c: command, t: ms}``
+    records of commands pushed before boot, replayed in order.
     """
     if "tracker" in _live:
         return _live["tracker"]
     config, problems = config_from_attributes(_attributes(raw_attributes))
-    log = ConsoleLog(config.debug)
+    log = ConsoleLog()
     for problem in problems:
-        js.console.error(f"[adtracker] {problem}")
+        log.error(problem)
     storage = local_storage_or_none()
-    if storage is None:
-        log.warn("localStorage is unavailable; ids and dedup last for this page only")
+    locks = WebLocks(log.error)
     tracker = Tracker(
         config,
         clock=BrowserClock(),
@@ -77,16 +98,29 @@ def start(raw_attributes: Any = None, memory_queue: Any = None) -> Tracker:
         scheduler=TimeoutScheduler(),
         log=log,
         observer=_dispatch,
+        locks=locks,
     )
+    if config.debug:
+        if storage is None:
+            log.warn("localStorage is unavailable; ids and dedup last for this page only")
+        if not locks.available:
+            log.warn("Web Locks API missing: outbox leases alone guard against other tabs")
     listener = ClickListener(tracker.track_click, log.error)
     listener.attach()
+    _live.update(tracker=tracker, listener=listener, log=log)
     tracker.start()
     if memory_queue is not None and len(memory_queue):
-        tracker.take_over_clicks(memory_queue.to_py())
-    _live["tracker"] = tracker
-    _live["listener"] = listener
-    log.debug(
-        f"ready: user_id={tracker.identity.user_id} session_id={tracker.identity.session_id} "
-        f"beacon origins={' '.join(config.beacon_origins)}"
-    )
+        tracker.take_over_clicks(_to_py(memory_queue))
+    for record in _to_py(queued) or []:
+        if isinstance(record, dict):
+            run_command(record.get("c"), record.get("t"))
+    online = create_proxy(lambda _event: tracker.flush())
+    js.window.addEventListener("online", online)
+    _live["online"] = online
+    ident = tracker.identity
+    if tracker.debug and ident is not None:
+        log.debug(
+            f"ready: user_id={ident.user_id} session_id={ident.session_id}"
+            f" beacon origins={' '.join(config.beacon_origins)}"
+        )
     return tracker

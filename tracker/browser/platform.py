@@ -10,6 +10,7 @@ import js
 from pyodide.ffi import create_once_callable, jsnull, to_js
 
 from tracker.ports import SendResult
+from tracker.retry import TIMEOUT_SECONDS
 
 LOG_PREFIX = "[adtracker]"
 # A response body is read only up to this size (a hostile server cannot make us hold more).
@@ -63,18 +64,49 @@ class TimeoutScheduler:
     def soon(self, fn: Callable[[], None]) -> None:
         js.setTimeout(create_once_callable(fn), 0)
 
+    def later(self, seconds: float, fn: Callable[[], None]) -> None:
+        js.setTimeout(create_once_callable(fn), max(0, int(seconds * 1000)))
+
+
+class WebLocks:
+    """``navigator.locks`` (Web Locks API) across tabs; where it is missing, ``fn`` runs
+    at once (leases in the outbox keep that safe)."""
+
+    def __init__(self, on_error: Callable[[str], None]) -> None:
+        self._on_error = on_error
+        try:
+            locks = js.navigator.locks
+            self._locks = None if is_null(locks) else locks
+        except Exception:
+            self._locks = None
+
+    @property
+    def available(self) -> bool:
+        return self._locks is not None
+
+    def run(self, name: str, fn: Callable[[], None]) -> None:
+        if self._locks is None:
+            fn()
+            return
+
+        def held(_lock: Any) -> None:
+            fn()  # synchronous: the lock is released when this returns
+
+        try:
+            promise = self._locks.request(name, create_once_callable(held))
+            promise.catch(create_once_callable(lambda err: self._on_error(f"lock failed: {err}")))
+        except Exception:
+            fn()
+
 
 class ConsoleLog:
-    def __init__(self, debug: bool) -> None:
-        self.debug_enabled = debug
+    """The console. Debug filtering is the tracker's (``Tracker.debug``)."""
 
     def debug(self, message: str) -> None:
-        if self.debug_enabled:
-            js.console.debug(f"{LOG_PREFIX} {message}")
+        js.console.debug(f"{LOG_PREFIX} {message}")
 
     def warn(self, message: str) -> None:
-        if self.debug_enabled:
-            js.console.warn(f"{LOG_PREFIX} {message}")
+        js.console.warn(f"{LOG_PREFIX} {message}")
 
     def error(self, message: str) -> None:
         js.console.error(f"{LOG_PREFIX} {message}")
@@ -101,8 +133,16 @@ class FetchTransport:
         init.body = body
         init.mode = "cors"
         init.credentials = "omit"  # VTEX Ads is cookie-less
-        init.redirect = "error"  # a redirect would re-POST wherever the server says: refuse it
+        # A redirect would re-POST wherever the server says: never follow one.
+        init.redirect = "manual"
+        init.signal = js.AbortSignal.timeout(int(TIMEOUT_SECONDS * 1000))
         return init
+
+    def online(self) -> bool:
+        try:
+            return bool(js.navigator.onLine)
+        except Exception:
+            return True
 
     def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
         try:
@@ -121,12 +161,19 @@ _pending: set[asyncio.Future[None]] = set()
 async def _settle(promise: Any, on_result: Callable[[SendResult], None]) -> None:
     try:
         response = await promise
-    except Exception as exc:  # network error, CORS failure, refused redirect
-        on_result(SendResult(None, error=str(exc)))
+    except Exception as exc:  # network error, CORS failure, timeout (AbortSignal)
+        timed_out = "TimeoutError" in str(exc) or "timed out" in str(exc)
+        on_result(SendResult(None, error=str(exc), timed_out=timed_out))
+        return
+    if str(response.type) == "opaqueredirect":
+        on_result(SendResult(0, redirected=True))
         return
     status = int(response.status)
+    retry_after = response.headers.get("retry-after")
     try:
         text = str(await response.text())[:MAX_RESPONSE_CHARS]
     except Exception:
         text = ""
-    on_result(SendResult(status, text))
+    on_result(
+        SendResult(status, text, retry_after=None if is_null(retry_after) else str(retry_after))
+    )
