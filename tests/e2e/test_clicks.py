@@ -7,9 +7,14 @@ short grace period, then count. The ``page`` fixture fails any test that saw a p
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import re
 import time
 from urllib.parse import urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Route
 
 HOST_USER_ID = "customer-42"
 HOST_SESSION_ID = "storefront-session-id"
@@ -53,6 +58,7 @@ def test_click_delivers_exact_url_headers_and_valid_body(
     assert ev.path == path_of(url)
     assert ev.kind == "click"
     assert ev.ad_id == "ad-1"
+    assert ev.origin == site.origin  # a cross-origin beacon from the shop page
     assert ev.headers.get("accept") == "application/json"
     assert ev.headers.get("content-type") == "application/json"
     assert ev.status == 202
@@ -139,25 +145,61 @@ _WATCH_READY_AT_CLICK = """() => {
   return window.__e2eReady;
 }"""
 
+#: A hero image that the test holds unanswered, so the page's load event (after which
+#: the loader starts Pyodide) stays pending: a shopper clicking while the page still loads.
+#: Without it the click would race Pyodide's boot, which blocks the main thread.
+SLOW_HERO = "/shop/slow-hero.gif"
+TINY_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def hold_requests(page: Page, path: str) -> list[Route]:
+    """Leave requests for ``path`` unanswered until released (bounded by the test)."""
+    held: list[Route] = []
+
+    def keep(route: Route) -> None:
+        held.append(route)
+
+    page.route(f"**{path}", keep)
+    return held
+
+
+def release(page: Page, held: list[Route], path: str, timeout: float = 5.0) -> None:
+    """Answer the held requests with a tiny GIF (ignoring ones the page abandoned)."""
+    deadline = time.monotonic() + timeout
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, f"{path} was never requested"
+    page.unroute(f"**{path}")
+    for route in held:
+        with contextlib.suppress(PlaywrightError):
+            route.fulfill(status=200, content_type="image/gif", body=TINY_GIF)
+
+
+def goto_still_loading(page: Page, url: str) -> None:
+    """Open ``url`` and return right after DOMContentLoaded, the loader run, ready pending."""
+    page.goto(url, wait_until="domcontentloaded")
+    # The loader must have run (its listener records the click) but Python not be live.
+    page.wait_for_function("() => !!window.adTracker", timeout=10_000)
+    assert page.evaluate(_WATCH_READY_AT_CLICK) is False
+    assert page.evaluate("() => document.readyState") != "complete"
+
 
 def test_click_before_ready_is_delivered_on_same_page(
     page, site, collector, make_page, ad_html, wait_ready, grace
 ):
     """A click right after DOMContentLoaded, before ready resolves, is sent once after boot."""
     url = click_url(collector, "ad-early")
-    page.goto(
-        make_page(site, collector, ad_html(url, "early", tag="div", id="ad")),
-        wait_until="domcontentloaded",
-    )
-    # The loader must have run (its listener records the click) but Python is still booting.
-    page.wait_for_function("() => !!window.adTracker", timeout=10_000)
-    assert page.evaluate(_WATCH_READY_AT_CLICK) is False
+    held = hold_requests(page, SLOW_HERO)
+    body = f'<img src="{SLOW_HERO}" alt="">' + ad_html(url, "early", tag="div", id="ad")
+    goto_still_loading(page, make_page(site, collector, body))
 
     page.click("#ad")
 
     assert page.evaluate("() => sessionStorage.getItem('e2e:ready-at-click')") == "false", (
         "the click was not made before adTracker.ready resolved; test is not meaningful"
     )
+    assert collector.events() == []  # nothing goes out before Python is live
+    release(page, held, SLOW_HERO)
     wait_ready(page)
     assert len(collector.wait_for(1, timeout=15.0)) == 1
     grace(page)
@@ -174,15 +216,13 @@ def test_click_before_ready_on_navigating_link_is_sent_by_next_page(
     """A pre-ready click on a link that navigates is sent once by the next tracker page."""
     url = click_url(collector, "ad-early-nav")
     second = make_page(site, collector, "<p id=second>second page</p>", path="/shop/second.html")
-    page.goto(
-        make_page(site, collector, ad_html(url, "go", id="ad", href="/shop/second.html")),
-        wait_until="domcontentloaded",
-    )
-    page.wait_for_function("() => !!window.adTracker", timeout=10_000)
-    assert page.evaluate(_WATCH_READY_AT_CLICK) is False
+    held = hold_requests(page, SLOW_HERO)
+    body = f'<img src="{SLOW_HERO}" alt="">' + ad_html(url, "go", id="ad", href="/shop/second.html")
+    goto_still_loading(page, make_page(site, collector, body))
 
     page.click("#ad")
     page.wait_for_url(second, timeout=10_000)
+    release(page, held, SLOW_HERO)  # the first page is gone; nothing left to answer
 
     assert page.evaluate("() => sessionStorage.getItem('e2e:ready-at-click')") == "false", (
         "the click was not made before adTracker.ready resolved; test is not meaningful"
@@ -439,9 +479,9 @@ def test_loader_fetches_relative_to_its_script_and_stays_local(
     assert len(collector.wait_for(1, timeout=10.0)) == 1
     grace(page)
 
-    served = [str(getattr(r, "path", r)) for r in site.requests()]
-    assert any(p.split("?")[0] == f"{MOUNT}tracker.js" for p in served), served
-    assert any(p.split("?")[0] == f"{MOUNT}pyodide.asm.wasm" for p in served), served
+    served = {r.path.split("?")[0]: r.status for r in site.requests()}
+    assert served.get(f"{MOUNT}tracker.js") == 200, served
+    assert served.get(f"{MOUNT}pyodide.asm.wasm") == 200, served
 
     allowed = {site.origin, collector.origin}
     foreign = []
