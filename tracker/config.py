@@ -35,7 +35,7 @@ class TrackerConfig(BaseModel):
     Script-tag attribute → field: ``data-beacon-origins`` → ``beacon_origins``,
     ``data-user-id`` → ``user_id``, ``data-session-id`` → ``session_id``,
     ``data-debug`` → ``debug``, ``data-session-ttl-days`` → ``session_ttl_days``,
-    ``data-consent`` → ``consent``.
+    ``data-consent`` → ``consent``, ``data-request-timeout`` → ``request_timeout``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,6 +55,12 @@ class TrackerConfig(BaseModel):
     consent: Literal["granted", "pending", "denied"] = Field(
         default="granted",
         description='"pending": store and send nothing until granted; "denied": clear and stop.',
+    )
+    request_timeout: float = Field(
+        default=10.0,
+        ge=1,
+        le=60,
+        description="Seconds before a beacon request is aborted (and retried) as timed out.",
     )
     session_ttl_days: float = Field(
         default=30.0,
@@ -91,6 +97,7 @@ ATTRIBUTES: dict[str, str] = {
     "debug": "debug",
     "session-ttl-days": "session_ttl_days",
     "consent": "consent",
+    "request-timeout": "request_timeout",
 }
 
 _FALSE_WORDS = {"false", "0", "no", "off"}

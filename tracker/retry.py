@@ -21,8 +21,6 @@ from tracker.ports import SendResult
 BASE_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 300.0
 MAX_RETRY_AFTER_SECONDS = 3600.0
-# A request is aborted after this long; its fate is then unknown.
-TIMEOUT_SECONDS = 10.0
 # An event never known to have reached the server is kept this long at most.
 MAX_AGE_SECONDS = 24 * 3600.0
 

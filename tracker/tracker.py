@@ -33,8 +33,8 @@ Consent = Literal["granted", "pending", "denied"]
 PREBOOT_MAX_AGE_SECONDS = 24 * 3600.0
 # Housekeeping (pruning expired dedup entries) runs after this many dedup writes.
 PRUNE_EVERY = 50
-# An in-flight entry is leased to its tab for the request's timeout plus a margin.
-LEASE_SECONDS = retry.TIMEOUT_SECONDS + 5.0
+# An in-flight entry is leased to its tab for the request's timeout plus this margin.
+LEASE_MARGIN_SECONDS = 5.0
 # Events waiting for consent, in memory only.
 MAX_WAITING = 100
 
@@ -313,7 +313,7 @@ class Tracker:
         leased = entry.model_copy(
             update={
                 "attempts": entry.attempts + 1,
-                "lease_until": now + LEASE_SECONDS,
+                "lease_until": now + self.config.request_timeout + LEASE_MARGIN_SECONDS,
                 "maybe_reached": True,  # if this page dies in flight, its fate is unknown
             }
         )

@@ -6,7 +6,9 @@ from tests.unit.fakes import AD1, AD2, ORIGIN, FakeClock, make_rig
 from tracker import keys
 from tracker.outbox import MAX_ENTRIES as OUTBOX_MAX
 from tracker.store import MemoryStorage
-from tracker.tracker import LEASE_SECONDS
+from tracker.tracker import LEASE_MARGIN_SECONDS
+
+LEASE_SECONDS = 10.0 + LEASE_MARGIN_SECONDS
 
 
 def started(**kw):

@@ -93,7 +93,7 @@ def start(raw_attributes: Any = None, memory_queue: Any = None, queued: Any = No
         config,
         clock=BrowserClock(),
         storage=LocalStorage(storage) if storage is not None else MemoryStorage(),
-        transport=FetchTransport(),
+        transport=FetchTransport(config.request_timeout),
         ids=Uuid4Source(),
         scheduler=TimeoutScheduler(),
         log=log,

@@ -10,7 +10,6 @@ import js
 from pyodide.ffi import create_once_callable, jsnull, to_js
 
 from tracker.ports import SendResult
-from tracker.retry import TIMEOUT_SECONDS
 
 LOG_PREFIX = "[adtracker]"
 # A response body is read only up to this size (a hostile server cannot make us hold more).
@@ -119,7 +118,8 @@ class FetchTransport:
     Chromium — the preflight goes out, the POST does not — so it is not used.)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, timeout_seconds: float) -> None:
+        self._timeout_ms = int(timeout_seconds * 1000)
         self._headers = to_js(
             {"accept": "application/json", "content-type": "application/json"},
             dict_converter=js.Object.fromEntries,
@@ -135,7 +135,7 @@ class FetchTransport:
         init.credentials = "omit"  # VTEX Ads is cookie-less
         # A redirect would re-POST wherever the server says: never follow one.
         init.redirect = "manual"
-        init.signal = js.AbortSignal.timeout(int(TIMEOUT_SECONDS * 1000))
+        init.signal = js.AbortSignal.timeout(self._timeout_ms)
         return init
 
     def online(self) -> bool:
