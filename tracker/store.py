@@ -8,6 +8,7 @@ events are still sent, and says so once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -18,6 +19,11 @@ M = TypeVar("M", bound=BaseModel)
 
 # A value larger than this under one of our keys is treated as corrupt.
 MAX_VALUE_CHARS = 64 * 1024
+
+
+def _is_quota_error(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "quota" in text
 
 
 class MemoryStorage:
@@ -44,6 +50,8 @@ class Store:
         self._storage: Storage = storage
         self._log = log
         self.in_memory = False  # True once a storage fault forced the memory fallback
+        # Called once when a write hits the quota, to free some of our own space.
+        self.make_room: Callable[[], None] | None = None
 
     def _fall_back(self, exc: BaseException) -> None:
         if not self.in_memory:
@@ -64,8 +72,19 @@ class Store:
     def raw_set(self, key: str, value: str) -> None:
         try:
             self._storage.set(key, value)
+            return
         except Exception as exc:
-            self._fall_back(exc)
+            if not _is_quota_error(exc) or self.make_room is None:
+                self._fall_back(exc)
+                self._storage.set(key, value)
+                return
+            first = exc
+        self._log.debug("storage quota exceeded: pruning the tracker's own keys and retrying once")
+        try:
+            self.make_room()
+            self._storage.set(key, value)
+        except Exception:
+            self._fall_back(first)
             self._storage.set(key, value)
 
     def remove(self, key: str) -> None:

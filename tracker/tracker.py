@@ -91,6 +91,7 @@ class Tracker:
         self._locks: Locks = locks or _NoLocks()
         self._rand = rand
         self._store = Store(storage, self._log)
+        self._store.make_room = self._make_room
         self._outbox = Outbox(self._store)
         self._origins = frozenset(config.beacon_origins)
         self._writes_since_prune = 0
@@ -222,7 +223,7 @@ class Tracker:
                 sent += 1
         return sent
 
-    def prune(self) -> None:
+    def prune(self, max_entries: int = dedup.MAX_ENTRIES) -> None:
         """Delete expired dedup entries and cap their number (off the click path)."""
         self._writes_since_prune = 0
         if self._consent != "granted":
@@ -233,7 +234,7 @@ class Tracker:
             entry = self._store.read(key, DedupEntry)
             if entry is not None:
                 entries[key] = entry.e
-        for key in dedup.to_prune(entries, now):
+        for key in dedup.to_prune(entries, now, max_entries):
             self._store.remove(key)
 
     # --- events ---------------------------------------------------------------------------
@@ -393,6 +394,10 @@ class Tracker:
     def _drop(self, entry: OutboxEntry, why: str) -> None:
         self._outbox.remove(entry.id)
         self._decide(Decision(entry.type, entry.url, "dropped", why))
+
+    def _make_room(self) -> None:
+        """Storage is full: drop expired marks, then the soonest-expiring half."""
+        self.prune(max_entries=len(self._store.keys(keys.DEDUP_PREFIX)) // 2)
 
     def _enforce_bounds(self) -> None:
         for doomed in over_bounds(self._outbox.all()):

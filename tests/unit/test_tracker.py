@@ -216,3 +216,28 @@ def test_an_internal_error_never_escapes() -> None:
     rig.transport.send = boom  # type: ignore[method-assign]
     assert rig.tracker.track_click(AD1) == "refused"
     assert any("transport exploded" in m for m in rig.log.of("error"))
+
+
+class QuotaStorage(MemoryStorage):
+    """localStorage that is full: writes fail until something of ours is removed."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def set(self, key: str, value: str) -> None:
+        if key not in self.data and len(self.data) >= self.room:
+            raise RuntimeError("QuotaExceededError: the quota has been exceeded")
+        super().set(key, value)
+
+
+def test_quota_exceeded_prunes_our_keys_and_keeps_storage() -> None:
+    storage = QuotaStorage(room=30)
+    rig = started(storage=storage, debug=True)
+    for i in range(60):
+        assert rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/q-{i}") == "sent"
+        rig.transport.answer(i, 202)
+        rig.scheduler.run()
+    assert not any("storage is unusable" in w for w in rig.log.of("warn"))
+    assert any("quota exceeded" in m for m in rig.log.of("debug"))
+    assert keys.IDS in storage.data
