@@ -22,6 +22,26 @@ class ClickCommand(_Command):
     url: str
 
 
+class ImpressionCommand(_Command):
+    name: Literal["impression"]
+    url: str
+
+
+class ViewCommand(_Command):
+    name: Literal["view"]
+    url: str
+
+
+class ConversionCommand(_Command):
+    name: Literal["conversion"]
+    order: dict[str, Any]
+
+
+class IdentifyCommand(_Command):
+    name: Literal["identify"]
+    user_id: str
+
+
 class ConsentCommand(_Command):
     name: Literal["consent"]
     value: Literal["granted", "pending", "denied"]
@@ -32,9 +52,26 @@ class DebugCommand(_Command):
     value: bool
 
 
-Command = Annotated[ClickCommand | ConsentCommand | DebugCommand, Field(discriminator="name")]
+Command = Annotated[
+    ClickCommand
+    | ImpressionCommand
+    | ViewCommand
+    | ConversionCommand
+    | IdentifyCommand
+    | ConsentCommand
+    | DebugCommand,
+    Field(discriminator="name"),
+]
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
-_FIELDS = {"click": ("url",), "consent": ("value",), "debug": ("value",)}
+_FIELDS = {
+    "click": ("url",),
+    "impression": ("url",),
+    "view": ("url",),
+    "conversion": ("order",),
+    "identify": ("user_id",),
+    "consent": ("value",),
+    "debug": ("value",),
+}
 NAMES = tuple(_FIELDS)
 
 
@@ -53,7 +90,8 @@ def parse(raw: object) -> Command | str:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"][1:])
-        return f"{name!r}: {where}: {err['msg']} (got {_show(err.get('input'))})"
+        shown = "" if name == "conversion" else f" (got {_show(err.get('input'))})"  # no PII
+        return f"{name!r}: {where}: {err['msg']}{shown}"
 
 
 def run(tracker: Tracker, raw: object, log: Log, at: float | None = None) -> bool:
@@ -64,6 +102,14 @@ def run(tracker: Tracker, raw: object, log: Log, at: float | None = None) -> boo
         return False
     if isinstance(command, ClickCommand):
         tracker.track_click(command.url, at=at)
+    elif isinstance(command, ImpressionCommand):
+        tracker.track_impression(command.url, at=at)
+    elif isinstance(command, ViewCommand):
+        tracker.track_view(command.url, at=at)
+    elif isinstance(command, ConversionCommand):
+        tracker.track_conversion(command.order, at=at)
+    elif isinstance(command, IdentifyCommand):
+        tracker.identify(command.user_id)
     elif isinstance(command, ConsentCommand):
         tracker.set_consent(command.value)
     else:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from tracker.urls import normalize_origin
 
 DEFAULT_BEACON_ORIGIN = "https://events.newtail-media.newtail.com.br"
+DEFAULT_CONVERSION_URL = DEFAULT_BEACON_ORIGIN + "/v1/beacon/conversion"
 MAX_ID_LENGTH = 256
 
 
@@ -35,7 +36,9 @@ class TrackerConfig(BaseModel):
     Script-tag attribute → field: ``data-beacon-origins`` → ``beacon_origins``,
     ``data-user-id`` → ``user_id``, ``data-session-id`` → ``session_id``,
     ``data-debug`` → ``debug``, ``data-session-ttl-days`` → ``session_ttl_days``,
-    ``data-consent`` → ``consent``, ``data-request-timeout`` → ``request_timeout``.
+    ``data-consent`` → ``consent``, ``data-request-timeout`` → ``request_timeout``,
+    ``data-conversion-url`` → ``conversion_url``, ``data-publisher-id`` → ``publisher_id``,
+    ``data-channel`` → ``channel``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,6 +58,21 @@ class TrackerConfig(BaseModel):
     consent: Literal["granted", "pending", "denied"] = Field(
         default="granted",
         description='"pending": store and send nothing until granted; "denied": clear and stop.',
+    )
+    conversion_url: str = Field(
+        default=DEFAULT_CONVERSION_URL,
+        min_length=1,
+        max_length=2048,
+        description="Where conversions are POSTed; subject to the allow-list.",
+    )
+    publisher_id: HostId | None = Field(
+        default=None, description="Your VTEX Ads publisher id, sent with conversions."
+    )
+    channel: str = Field(
+        default="ecommerce",
+        min_length=1,
+        max_length=64,
+        description="Conversion channel: ecommerce, app, physical_store…",
     )
     request_timeout: float = Field(
         default=10.0,
@@ -98,6 +116,9 @@ ATTRIBUTES: dict[str, str] = {
     "session-ttl-days": "session_ttl_days",
     "consent": "consent",
     "request-timeout": "request_timeout",
+    "conversion-url": "conversion_url",
+    "publisher-id": "publisher_id",
+    "channel": "channel",
 }
 
 _FALSE_WORDS = {"false", "0", "no", "off"}

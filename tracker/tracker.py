@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from tracker import dedup, identity, keys, retry
-from tracker.config import TrackerConfig
+from tracker import conversion, dedup, identity, keys, retry
+from tracker.config import HostId, TrackerConfig
 from tracker.decisions import Decision, Outcome
 from tracker.models import DedupEntry, EventBody, IdentityRecord, PrebootClick
 from tracker.outbox import Outbox, OutboxEntry, over_bounds
@@ -35,10 +35,13 @@ PREBOOT_MAX_AGE_SECONDS = 24 * 3600.0
 PRUNE_EVERY = 50
 # An in-flight entry is leased to its tab for the request's timeout plus this margin.
 LEASE_MARGIN_SECONDS = 5.0
+# A conversion body larger than this is refused (it must fit the outbox).
+MAX_BODY_CHARS = 32 * 1024
 # Events waiting for consent, in memory only.
 MAX_WAITING = 100
 
 Observer = Callable[[Decision], None]
+_HOST_ID: TypeAdapter[str] = TypeAdapter(HostId)
 
 
 class _DebugGate:
@@ -102,7 +105,9 @@ class Tracker:
         self._identity: identity.Identity | None = None
         self._body = ""
         self._consent: Consent = config.consent
-        self._waiting: list[tuple[str, str, float]] = []  # (type, url, when) until consent
+        # (type, url, when, payload) waiting for consent, in memory only
+        self._waiting: list[tuple[str, str, float, dict[str, Any] | None]] = []
+        self._viewed: set[str] = set()  # view URLs sent in this page view
         self._timer_at: float | None = None
         self._started = False
 
@@ -175,8 +180,8 @@ class Tracker:
             self._log.debug(f"consent granted: sending {len(self._waiting)} waiting event(s)")
             waiting, self._waiting = self._waiting, []
             self.start()
-            for event_type, url, when in waiting:
-                self._track(event_type, url, when)
+            for event_type, url, when, payload in waiting:
+                self._safely(event_type, url, when, payload)
         return True
 
     def _clear_everything(self) -> None:
@@ -243,14 +248,58 @@ class Tracker:
         """Report a click on the ad whose click URL is ``url`` (sent verbatim). Never raises."""
         return self._safely("click", url, at)
 
-    def _safely(self, event_type: str, url: object, at: float | None) -> Outcome:
+    def track_impression(self, url: object, *, at: float | None = None) -> Outcome:
+        """Report that the ad with this impression URL was painted in the viewport."""
+        return self._safely("impression", url, at)
+
+    def track_view(self, url: object, *, at: float | None = None) -> Outcome:
+        """Report a viewable view (≥ 50 % of the ad for 1 s): once per page view per ad."""
+        return self._safely("view", url, at)
+
+    def track_conversion(self, order: object, *, at: float | None = None) -> Outcome:
+        """Report an order (VTEX's conversion schema). Personal data is hashed here; an
+        invalid order gives a console error naming the field and sends nothing."""
         try:
-            return self._track(event_type, url, at)
+            if not isinstance(order, dict):
+                raise ValueError(f"an order is an object, not {type(order).__name__}")
+            hashed = conversion.hash_personal_data(order)
+        except ValueError as exc:
+            self._log.error(f"conversion not sent: {exc}")
+            return self._refuse("conversion", self.config.conversion_url, str(exc))
+        return self._safely("conversion", self.config.conversion_url, at, hashed)
+
+    def identify(self, user_id: object) -> bool:
+        """Use the store's customer id from now on (after login)."""
+        try:
+            valid = _HOST_ID.validate_python(user_id)
+        except ValidationError as exc:
+            self._log.error(f"identify: {exc.errors(include_url=False)[0]['msg']}")
+            return False
+        self.config = self.config.model_copy(update={"user_id": valid})
+        if self._consent == "granted":
+            self._resolve_identity(self._clock.now())
+        return True
+
+    def new_page_view(self) -> None:
+        """A route change (pushState, popstate) starts a new page view for the view rule."""
+        self._viewed.clear()
+
+    def _safely(
+        self,
+        event_type: str,
+        url: object,
+        at: float | None,
+        payload: dict[str, Any] | None = None,
+    ) -> Outcome:
+        try:
+            return self._track(event_type, url, at, payload)
         except Exception as exc:  # the host page must never see our errors
             self._log.error(f"internal error while tracking a {event_type}: {exc!r}")
             return "refused"
 
-    def _track(self, event_type: str, url: object, at: float | None) -> Outcome:
+    def _track(
+        self, event_type: str, url: object, at: float | None, payload: dict[str, Any] | None
+    ) -> Outcome:
         if self._consent == "denied":
             return self._refuse(event_type, url, "consent denied")
         verdict = check_beacon_url(url, self._origins)
@@ -262,11 +311,35 @@ class Tracker:
         if self._consent == "pending":
             if len(self._waiting) >= MAX_WAITING:
                 return self._refuse(event_type, url, f"{MAX_WAITING} events already wait")
-            self._waiting.append((event_type, url, when))
+            self._waiting.append((event_type, url, when, payload))
             self._decide(Decision(event_type, url, "queued", "waiting for consent"))
             return "queued"
         ids = self._identity_for(now)
-        key = dedup.dedup_key(event_type, ids.user_id, ids.session_id, url)
+        if event_type == "conversion":
+            order = conversion.build_conversion(
+                payload,
+                user_id=ids.user_id,
+                session_id=ids.session_id,
+                now=when,
+                publisher_id=self.config.publisher_id,
+                channel=self.config.channel,
+            )
+            if isinstance(order, str):
+                self._log.error(f"conversion not sent: {order}")
+                return self._refuse(event_type, url, order)
+            # VTEX deduplicates conversions by order_id (30 days): so do we.
+            key = dedup.dedup_key(event_type, "", "", order.order_id)
+            body = order.model_dump_json(exclude_none=True)
+            if len(body) > MAX_BODY_CHARS:
+                why = f"the order is {len(body)} characters of JSON (limit {MAX_BODY_CHARS})"
+                self._log.error(f"conversion not sent: {why}")
+                return self._refuse(event_type, url, why)
+        else:
+            if event_type == "view" and url in self._viewed:
+                self._decide(Decision(event_type, url, "deduplicated", "viewed in this page view"))
+                return "deduplicated"
+            key = dedup.dedup_key(event_type, ids.user_id, ids.session_id, url)
+            body = self._body
         if not dedup.is_duplicate(self._marks.get(key), when):
             mark = self._store.read(key, DedupEntry)  # another tab may have sent it
             if mark is not None:
@@ -277,8 +350,10 @@ class Tracker:
         expiry = dedup.expiry_for(event_type, when)
         self._remember(key, expiry)
         self._store.write(key, DedupEntry(e=int(expiry)))
+        if event_type == "view":
+            self._viewed.add(url)
         entry = OutboxEntry(
-            id=self._ids.new_id(), type=event_type, url=url, body=self._body, created=when
+            id=self._ids.new_id(), type=event_type, url=url, body=body, created=when
         )
         if self._transport.online():
             self._dispatch(entry, now)

@@ -13,6 +13,7 @@ import js
 from pyodide.ffi import create_proxy, to_js
 
 from tracker import commands
+from tracker.browser.ads import AdWatcher
 from tracker.browser.dom import ClickListener
 from tracker.browser.platform import (
     BrowserClock,
@@ -109,6 +110,9 @@ def start(raw_attributes: Any = None, memory_queue: Any = None, queued: Any = No
     listener.attach()
     _live.update(tracker=tracker, listener=listener, log=log)
     tracker.start()
+    watcher = AdWatcher(tracker, log.error)
+    watcher.start()
+    _live["watcher"] = watcher
     if memory_queue is not None and len(memory_queue):
         tracker.take_over_clicks(_to_py(memory_queue))
     for record in _to_py(queued) or []:

@@ -1,0 +1,176 @@
+"""Conversions (orders): validated with pydantic after VTEX's conversion schema, with
+personal data normalised and SHA-256 hashed in the browser.
+
+The host may pass raw ``email``, ``phone``, ``social_id`` (CPF/CNPJ), ``first_name``
+and ``last_name``; they are normalised as VTEX prescribes, hashed (lowercase hex) and
+sent as ``*_hashed``. Raw values are never sent, stored or logged. Fields that arrive
+already hashed pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+_HASHED = re.compile(r"^[0-9a-f]{64}$")
+# Raw personal fields and where their hash goes.
+PERSONAL_FIELDS = {
+    "email": "email_hashed",
+    "phone": "phone_hashed",
+    "social_id": "social_id_hashed",
+    "first_name": "first_name_hashed",
+    "last_name": "last_name_hashed",
+}
+DEFAULT_COUNTRY_CODE = "55"  # Brazil: a 10- or 11-digit phone without a country code
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalize_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def normalize_phone(raw: str) -> str:
+    """E.164 with no mask: ``+`` and digits. Brazilian numbers without a country code
+    (10 or 11 digits) get ``+55``."""
+    text = raw.strip()
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("00"):
+        digits = digits[2:]
+    elif not text.startswith("+") and len(digits) in (10, 11):
+        digits = DEFAULT_COUNTRY_CODE + digits
+    return "+" + digits
+
+
+def normalize_social_id(raw: str) -> str:
+    return re.sub(r"\D", "", raw)
+
+
+def normalize_name(raw: str) -> str:
+    return " ".join(raw.split())
+
+
+NORMALIZERS = {
+    "email": normalize_email,
+    "phone": normalize_phone,
+    "social_id": normalize_social_id,
+    "first_name": normalize_name,
+    "last_name": normalize_name,
+}
+
+
+class OrderItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(min_length=1, max_length=256)
+    quantity: float = Field(gt=0)
+    price: float = Field(ge=0, description="per unit, not multiplied by quantity")
+    promotional_price: float = Field(ge=0, description="per unit, not multiplied by quantity")
+    seller_id: str | None = None
+    product_id: str | None = Field(default=None, max_length=256)
+
+
+class ConversionBody(BaseModel):
+    """What is POSTed to the conversion URL (VTEX's conversion schema)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str = Field(min_length=1, max_length=64)
+    publisher_id: str = Field(min_length=1, max_length=256)
+    user_id: str = Field(min_length=1)
+    session_id: str = Field(min_length=1)
+    order_id: str = Field(min_length=1, max_length=256)
+    email_hashed: str = Field(pattern=_HASHED.pattern)
+    items: list[OrderItem] = Field(min_length=1, max_length=500)
+    created_at: str
+    brand: str | None = Field(default=None, max_length=256)
+    is_company: bool | None = None
+    gender: Literal["F", "M", "O"] | None = None
+    uf: str | None = Field(default=None, max_length=64)
+    city: str | None = Field(default=None, max_length=256)
+    phone_hashed: str | None = Field(default=None, pattern=_HASHED.pattern)
+    social_id_hashed: str | None = Field(default=None, pattern=_HASHED.pattern)
+    first_name_hashed: str | None = Field(default=None, pattern=_HASHED.pattern)
+    last_name_hashed: str | None = Field(default=None, pattern=_HASHED.pattern)
+
+    @field_validator("created_at")
+    @classmethod
+    def _iso_utc(cls, value: str) -> str:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError("must be an ISO-8601 date-time, e.g. 2026-01-01T09:20:00Z") from exc
+        if parsed.tzinfo is None:
+            raise ValueError("must carry a time zone (UTC), e.g. 2026-01-01T09:20:00Z")
+        return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hash_personal_data(cls, data: Any) -> Any:
+        return hash_personal_data(data) if isinstance(data, dict) else data
+
+
+def hash_personal_data(order: dict[str, Any]) -> dict[str, Any]:
+    """Replace raw personal fields by their normalised SHA-256 (``email`` → ``email_hashed``)."""
+    out = dict(order)
+    for raw_field, hashed_field in PERSONAL_FIELDS.items():
+        raw = out.pop(raw_field, None)
+        if raw is None or out.get(hashed_field) is not None:
+            continue  # absent, or already hashed by the host: pass through
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValueError(f"{raw_field} must be non-empty text")
+        out[hashed_field] = sha256_hex(NORMALIZERS[raw_field](raw))
+    for hashed_field in PERSONAL_FIELDS.values():
+        value = out.get(hashed_field)
+        if isinstance(value, str):
+            out[hashed_field] = value.strip().lower()
+    return out
+
+
+def iso_utc(epoch_seconds: float) -> str:
+    moment = datetime.fromtimestamp(epoch_seconds, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def build_conversion(
+    order: object,
+    *,
+    user_id: str,
+    session_id: str,
+    now: float,
+    publisher_id: str | None,
+    channel: str,
+) -> ConversionBody | str:
+    """The body to send, or a message naming what is wrong (never echoing personal data)."""
+    if not isinstance(order, dict):
+        return f"an order is an object, not {type(order).__name__}"
+    data: dict[str, Any] = {
+        "channel": channel,
+        "user_id": user_id,
+        "session_id": session_id,
+        "created_at": iso_utc(now),
+    }
+    if publisher_id:
+        data["publisher_id"] = publisher_id
+    data.update({k: v for k, v in order.items() if v is not None or k == "seller_id"})
+    try:
+        return ConversionBody.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False, include_input=False):
+            where = ".".join(str(p) for p in err["loc"]) or "order"
+            problems.append(f"{where}: {err['msg']}")
+        return "; ".join(problems[:6])
