@@ -62,6 +62,5 @@ def test_each_command_reaches_the_tracker() -> None:
 def test_a_bad_command_logs_an_error_and_returns_false() -> None:
     rig = make_rig()
     assert commands.run(rig.tracker, ["nope"], rig.log) is False
-    assert rig.log.of("error") == [
-        "bad command: unknown command 'nope'; known: click, impression, view, conversion, identify, consent, debug"
-    ]
+    (error,) = rig.log.of("error")
+    assert error.startswith("bad command: unknown command 'nope'; known: click, impression")
