@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import shutil
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -217,6 +218,12 @@ class StaticServer:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A browser that navigates away resets its connections: not worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     owner: StaticServer
 
 

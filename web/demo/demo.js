@@ -42,4 +42,16 @@
     }).catch(function () {}).then(function () { setTimeout(poll, 1000); });
   }
   poll();
+
+  // An ad inserted after load (infinite scroll, SPA render): picked up by the tracker.
+  var late = document.getElementById("late");
+  if (late) setTimeout(function () {
+    var ad = document.createElement("a");
+    ad.className = "card sponsored";
+    ad.href = "product.html?id=9";
+    ad.setAttribute("data-ad-click-url", collector + "/v1/beacon/click/9a1b2c3d-0000-4000-8000-000000000009?pos=9&sig=demo");
+    ad.setAttribute("data-ad-impression-url", collector + "/v1/beacon/impression/9a1b2c3d-0000-4000-8000-000000000009?pos=9&sig=demo");
+    ad.innerHTML = '<div class="img">N</div><h2>Night lamp (added later)</h2><p>R$ 89,00</p><small>Sponsored</small>';
+    late.appendChild(ad);
+  }, 3000);
 })();
