@@ -111,7 +111,7 @@ def run(tracker: Tracker, raw: object, log: Log, at: float | None = None) -> boo
     elif isinstance(command, IdentifyCommand):
         tracker.identify(command.user_id)
     elif isinstance(command, ConsentCommand):
-        tracker.set_consent(command.value)
+        tracker.consent(command.value)
     else:
         tracker.set_debug(command.value)
     return True

@@ -121,7 +121,16 @@ ATTRIBUTES: dict[str, str] = {
     "channel": "channel",
 }
 
+
+def _label(attr: str, field: str) -> str:
+    return f"data-{attr}" if attr != field else field
+
+
 _FALSE_WORDS = {"false", "0", "no", "off"}
+# data- attributes a host may put on the script tag for other reasons.
+_IGNORED_ATTRIBUTES = frozenset(
+    {"cfasync", "turbo-track", "turbolinks-track", "pagespeed-no-defer"}
+)
 
 
 def _attribute_value(field: str, raw: object) -> object:
@@ -136,17 +145,19 @@ def _attribute_value(field: str, raw: object) -> object:
 
 
 def config_from_attributes(attributes: Mapping[str, Any]) -> tuple[TrackerConfig, list[str]]:
-    """Build the config from ``data-`` attributes (names without the ``data-`` prefix).
+    """Build the config from ``data-`` attributes (names without the ``data-`` prefix,
+    e.g. ``beacon-origins``) or from field names (``beacon_origins``), as Python callers use.
 
     Returns the config and a list of human-readable problems. Each bad value is
-    dropped (its default applies) and reported; unknown attributes are ignored
-    except ``src``-like ones the loader never passes.
+    dropped (its default applies) and reported; unknown names are reported too.
     """
     problems: list[str] = []
     values: dict[str, object] = {}
     for name, raw in attributes.items():
-        field = ATTRIBUTES.get(name)
+        field = ATTRIBUTES.get(name) or (name if name in TrackerConfig.model_fields else None)
         if field is None:
+            if name not in _IGNORED_ATTRIBUTES:
+                problems.append(f"unknown setting {name!r} ignored")
             continue
         values[field] = _attribute_value(field, raw)
     values = {k: v for k, v in values.items() if v is not None}
@@ -160,7 +171,7 @@ def config_from_attributes(attributes: Mapping[str, Any]) -> tuple[TrackerConfig
                 attr = next((a for a, f in ATTRIBUTES.items() if f == field), field)
                 shown = values.get(field)
                 problems.append(
-                    f"data-{attr}={shown!r} ignored: {err['msg']}; "
+                    f"{_label(attr, field)}={shown!r} ignored: {err['msg']}; "
                     f"using the default {TrackerConfig.model_fields[field].default!r}"
                     if field in TrackerConfig.model_fields
                     else f"config: {err['msg']}"

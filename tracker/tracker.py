@@ -123,7 +123,8 @@ class Tracker:
         return self._identity
 
     @property
-    def consent(self) -> Consent:
+    def consent_state(self) -> Consent:
+        """``"granted"``, ``"pending"`` or ``"denied"``."""
         return self._consent
 
     def _resolve_identity(self, now: float) -> None:
@@ -167,7 +168,7 @@ class Tracker:
         self.take_over_preboot()
         self._flush_locked()
 
-    def set_consent(self, value: object) -> bool:
+    def consent(self, value: object) -> bool:
         """ "granted" sends what waited; "denied" clears every adtracker: key and stops."""
         if value not in ("granted", "pending", "denied"):
             self._log.error(f'consent must be "granted", "pending" or "denied", not {value!r}')

@@ -56,7 +56,7 @@ def test_each_command_reaches_the_tracker() -> None:
     assert all(json.loads(s.body)["user_id"] == "customer-9" for s in rig.transport.sent)
     assert rig.tracker.debug is True
     assert commands.run(rig.tracker, ["consent", "denied"], rig.log)
-    assert rig.tracker.consent == "denied"
+    assert rig.tracker.consent_state == "denied"
 
 
 def test_a_bad_command_logs_an_error_and_returns_false() -> None:

@@ -24,7 +24,7 @@ def test_all_attributes() -> None:
             "unrelated": "x",
         }
     )
-    assert problems == []
+    assert problems == ["unknown setting 'unrelated' ignored"]
     assert config.beacon_origins == ("https://a.example", "http://127.0.0.1:8001")
     assert config.user_id == "customer-42"
     assert config.session_id == "storefront-session-id"
@@ -82,3 +82,12 @@ def test_config_is_frozen() -> None:
     config = TrackerConfig()
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type is private
         config.debug = True  # type: ignore[misc]
+
+
+def test_python_field_names_work_too() -> None:
+    config, problems = config_from_attributes(
+        {"beacon_origins": ["https://a.example", "https://b.example"], "debug": True}
+    )
+    assert problems == []
+    assert config.beacon_origins == ("https://a.example", "https://b.example")
+    assert config.debug is True

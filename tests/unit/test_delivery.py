@@ -159,7 +159,7 @@ def test_consent_pending_stores_and_sends_nothing_until_granted() -> None:
     assert rig.tracker.track_click(AD2) == "queued"
     assert rig.storage.data == {} and rig.transport.sent == []
     assert rig.tracker.identity is None
-    rig.tracker.set_consent("granted")
+    rig.tracker.consent("granted")
     assert [s.url for s in rig.transport.sent] == [AD1, AD2]
     assert keys.IDS in rig.storage.data
 
@@ -168,7 +168,7 @@ def test_consent_denied_clears_every_key_and_stops() -> None:
     rig = started()
     rig.tracker.track_click(AD1)
     rig.storage.data["other:key"] = "host data stays"
-    rig.tracker.set_consent("denied")
+    rig.tracker.consent("denied")
     assert rig.storage.data == {"other:key": "host data stays"}
     assert rig.tracker.track_click(AD2) == "refused"
     rig.transport.answer(0, 503)  # a late answer must not write anything back
@@ -179,6 +179,6 @@ def test_consent_denied_clears_every_key_and_stops() -> None:
 
 def test_bad_consent_value_is_an_error_not_an_exception() -> None:
     rig = started()
-    assert rig.tracker.set_consent("maybe") is False
-    assert rig.tracker.consent == "granted"
+    assert rig.tracker.consent("maybe") is False
+    assert rig.tracker.consent_state == "granted"
     assert any("consent must be" in m for m in rig.log.of("error"))

@@ -80,7 +80,7 @@ def test_conversion_waits_for_consent_hashed() -> None:
     rig = started(consent="pending", conversion_url=CONV)
     assert rig.tracker.track_conversion(ORDER) == "queued"
     assert rig.transport.sent == [] and rig.storage.data == {}
-    rig.tracker.set_consent("granted")
+    rig.tracker.consent("granted")
     assert [s.url for s in rig.transport.sent] == [CONV]
 
 

@@ -7,6 +7,7 @@ between the two.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import js
@@ -24,7 +25,7 @@ from tracker.browser.platform import (
     WebLocks,
     local_storage_or_none,
 )
-from tracker.config import config_from_attributes
+from tracker.config import TrackerConfig, config_from_attributes
 from tracker.decisions import Decision
 from tracker.ids import Uuid4Source
 from tracker.store import MemoryStorage
@@ -75,33 +76,50 @@ def run_command(raw: Any, at_ms: Any = None) -> bool:
         return False
 
 
-def start(raw_attributes: Any = None, memory_queue: Any = None, queued: Any = None) -> Tracker:
-    """Build the tracker from the script tag's ``data-`` attributes and attach it.
+def start(
+    config: TrackerConfig | Mapping[str, Any] | None = None,
+    *,
+    memory_queue: list[Any] | None = None,
+    queued: list[Any] | None = None,
+) -> Tracker:
+    """Start the tracker in this page and return it (once per page; later calls return it).
 
-    ``memory_queue`` holds pre-boot clicks the loader could not (or, with consent
-    pending, must not) write to storage; ``queued`` holds ``{c: command, t: ms}``
-    records of commands pushed before boot, replayed in order.
+    From Python (PyScript, a Pyodide page)::
+
+        from tracker.browser import start
+        tracker = start({"beacon_origins": "https://events.newtail-media.newtail.com.br",
+                         "user_id": "customer-42"})
+
+    ``config`` is a :class:`~tracker.config.TrackerConfig` or a mapping of its fields
+    (or of the script tag's attribute names). Bad values are reported on the console
+    and their defaults apply. The tracker then reports ad clicks (one delegated
+    listener), impressions and views (observers) by itself; call its methods for
+    the rest. ``memory_queue`` and ``queued`` are the loader's pre-boot clicks and
+    commands.
     """
     if "tracker" in _live:
         return _live["tracker"]
-    config, problems = config_from_attributes(_attributes(raw_attributes))
     log = ConsoleLog()
+    if isinstance(config, TrackerConfig):
+        settings, problems = config, []
+    else:
+        settings, problems = config_from_attributes(dict(config or {}))
     for problem in problems:
         log.error(problem)
     storage = local_storage_or_none()
     locks = WebLocks(log.error)
     tracker = Tracker(
-        config,
+        settings,
         clock=BrowserClock(),
         storage=LocalStorage(storage) if storage is not None else MemoryStorage(),
-        transport=FetchTransport(config.request_timeout),
+        transport=FetchTransport(settings.request_timeout),
         ids=Uuid4Source(),
         scheduler=TimeoutScheduler(),
         log=log,
         observer=_dispatch,
         locks=locks,
     )
-    if config.debug:
+    if settings.debug:
         if storage is None:
             log.warn("localStorage is unavailable; ids and dedup last for this page only")
         if not locks.available:
@@ -113,9 +131,9 @@ def start(raw_attributes: Any = None, memory_queue: Any = None, queued: Any = No
     watcher = AdWatcher(tracker, log.error)
     watcher.start()
     _live["watcher"] = watcher
-    if memory_queue is not None and len(memory_queue):
-        tracker.take_over_clicks(_to_py(memory_queue))
-    for record in _to_py(queued) or []:
+    if memory_queue:
+        tracker.take_over_clicks(memory_queue)
+    for record in queued or []:
         if isinstance(record, dict):
             run_command(record.get("c"), record.get("t"))
     online = create_proxy(lambda _event: tracker.flush())
@@ -125,6 +143,20 @@ def start(raw_attributes: Any = None, memory_queue: Any = None, queued: Any = No
     if tracker.debug and ident is not None:
         log.debug(
             f"ready: user_id={ident.user_id} session_id={ident.session_id}"
-            f" beacon origins={' '.join(config.beacon_origins)}"
+            f" beacon origins={' '.join(settings.beacon_origins)}"
         )
     return tracker
+
+
+def start_from_loader(raw_attributes: Any, memory_queue: Any, queued: Any) -> Tracker:
+    """Entry point for ``tracker.js``: the script tag's attributes and what it queued."""
+    return start(
+        _attributes(raw_attributes),
+        memory_queue=_to_py(memory_queue) or [],
+        queued=_to_py(queued) or [],
+    )
+
+
+def current() -> Tracker | None:
+    """The tracker started in this page, if any."""
+    return _live.get("tracker")

@@ -158,7 +158,7 @@
         // Synchronous hand-over: Python attaches its listener, then ours goes, in one task.
         var boot = py.pyimport("tracker.browser.boot");
         var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
-        boot.start(toPy(attrs), toPy(memoryQueue), toPy(queued));
+        boot.start_from_loader(toPy(attrs), toPy(memoryQueue), toPy(queued));
         d.removeEventListener("click", record, listenerOptions);
         d.removeEventListener("auxclick", record, listenerOptions);
         handedOver = true;
