@@ -274,6 +274,45 @@ def write_lock(dist: Path, upstream_lock: Path, version: str, wheels: list[Path]
 # --- build ------------------------------------------------------------------------------------
 
 
+RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
+# Worth precompressing (wheels and the stdlib zip are already deflated).
+COMPRESSIBLE = (".wasm", ".mjs", ".js", ".json")
+
+
+def runtime_hash(files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.name):
+        h.update(path.name.encode() + b"\0" + bytes.fromhex(sha256_file(path)))
+    return h.hexdigest()[:12]
+
+
+def precompress(folder: Path) -> None:
+    """Write .gz (and .br, with the brotli package) beside each compressible file.
+    Results are cached by content, so only changed files are compressed again."""
+    import gzip
+
+    try:
+        import brotli
+    except ImportError:  # optional: gzip alone still cuts the wasm by 60 %
+        brotli = None
+    store = CACHE / "precompressed"
+    store.mkdir(parents=True, exist_ok=True)
+    for path in list(folder.rglob("*")):
+        if path.suffix not in COMPRESSIBLE or not path.is_file():
+            continue
+        digest = sha256_file(path)
+        compressors = {".gz": lambda b: gzip.compress(b, 9, mtime=0)}
+        if brotli is not None:
+            compressors[".br"] = lambda b: brotli.compress(b, quality=11)
+        for suffix, compress in compressors.items():
+            cached = store / (digest + suffix)
+            if not cached.exists():
+                tmp = cached.with_suffix(".tmp")
+                tmp.write_bytes(compress(path.read_bytes()))
+                tmp.rename(cached)
+            shutil.copyfile(cached, path.with_name(path.name + suffix))
+
+
 def build() -> Path:
     t0 = time.monotonic()
     check_pydantic_pin()
@@ -286,18 +325,27 @@ def build() -> Path:
 
     staging = WEB / ".dist-staging"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    # Everything but the loader lives in a folder named by its content hash, so it can be
+    # cached forever ("immutable"); only tracker.js is revalidated.
+    pending = staging / "runtime"
+    pending.mkdir(parents=True)
     for name in PYODIDE_FILES:
-        shutil.copy2(package / name, staging / name)
-    staged = [Path(shutil.copy2(w, staging / w.name)) for w in [*wheels, tracker_wheel]]
-    write_lock(staging, upstream_lock, pinned_pyodide_version(), staged)
-    shutil.copy2(WEB / "src" / "tracker.js", staging / "tracker.js")
+        shutil.copy2(package / name, pending / name)
+    staged = [Path(shutil.copy2(w, pending / w.name)) for w in [*wheels, tracker_wheel]]
+    write_lock(pending, upstream_lock, pinned_pyodide_version(), staged)
+    runtime = f"r-{runtime_hash(list(pending.iterdir()))}"
+    pending.rename(staging / runtime)
+    loader = (WEB / "src" / "tracker.js").read_text(encoding="utf-8")
+    if RUNTIME_PLACEHOLDER not in loader:
+        raise BuildError(f"web/src/tracker.js lost its {RUNTIME_PLACEHOLDER} placeholder")
+    (staging / "tracker.js").write_text(loader.replace(RUNTIME_PLACEHOLDER, runtime + "/"))
     if (WEB / "demo").is_dir():
         shutil.copytree(WEB / "demo", staging / "demo")
     (staging / "index.html").write_text(
         '<!doctype html><meta charset="utf-8"><title>adtracker dist</title>'
         '<p>adtracker dist. Demo storefront: <a href="demo/">demo/</a></p>\n'
     )
+    precompress(staging)
     shutil.rmtree(DIST, ignore_errors=True)
     staging.rename(DIST)
     size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from devserver import caching
+
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".htm": "text/html; charset=utf-8",
@@ -68,7 +70,14 @@ class StaticServer:
         mount: str = "/",
         substitutions: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        cache: str = "dev",
     ) -> None:
+        """``cache="production"`` serves like a CDN should: immutable hashed runtime files,
+        ETag revalidation for the rest, precompressed ``.br``/``.gz`` siblings
+        (see ``devserver.caching``). ``"dev"`` sends ``no-cache`` and no validators."""
+        if cache not in ("dev", "production"):
+            raise ValueError(f"cache must be 'dev' or 'production', not {cache!r}")
+        self.production = cache == "production"
         self.host, self.port = host, port
         self.substitutions = dict(substitutions or {})
         self.headers = _merge(
@@ -171,8 +180,11 @@ class StaticServer:
                 return target
         return None
 
-    def _respond(self, target: str) -> tuple[int, dict[str, str], bytes | Path]:
+    def _respond(
+        self, target: str, request_headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes | Path]:
         """Status, headers and body (bytes, or a file to stream) for a GET of ``target``."""
+        request_headers = request_headers or {}
         parts = urlsplit(target)
         with self._lock:
             failure = next((s for suffix, s in self._failures if parts.path.endswith(suffix)), None)
@@ -193,7 +205,16 @@ class StaticServer:
         headers = _merge(self.headers, {"Content-Type": content_type(found.name)})
         if found.suffix.lower() in (".html", ".htm"):
             return 200, headers, self._substitute(found.read_text(encoding="utf-8")).encode()
-        return 200, headers, found
+        if not self.production:
+            return 200, headers, found
+        tag = caching.etag(found)
+        headers = _merge(headers, {"Cache-Control": caching.cache_control(parts.path), "ETag": tag})
+        if caching.not_modified(request_headers.get("if-none-match"), tag):
+            return 304, headers, b""
+        body, encoding = caching.precompressed(found, request_headers.get("accept-encoding"))
+        if encoding is not None:
+            headers = _merge(headers, {"Content-Encoding": encoding, "Vary": "Accept-Encoding"})
+        return 200, headers, body
 
     def _substitute(self, html: str) -> str:
         for key, value in self.substitutions.items():
@@ -237,15 +258,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         owner = self.server.owner
-        status, headers, body = owner._respond(self.path)
+        request_headers = {k.lower(): v for k, v in self.headers.items()}
+        status, headers, body = owner._respond(self.path, request_headers)
         owner._record(self.command, self.path, status)
         size = body.stat().st_size if isinstance(body, Path) else len(body)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(size))
+        if status != 304:
+            self.send_header("Content-Length", str(size))
         self.end_headers()
-        if self.command == "HEAD":
+        if self.command == "HEAD" or status == 304:
             return
         if isinstance(body, Path):
             with body.open("rb") as f:

@@ -58,7 +58,9 @@
     fail("tracker.js must be loaded by a classic <script src=…> tag");
     return;
   }
-  var base = new URL(".", script.src).href;
+  // Pyodide, the wheels and the lock file sit in a content-hashed folder beside this
+  // file (build.py fills the name in), so they can be cached forever.
+  var base = new URL("__ADTRACKER_RUNTIME__", new URL(".", script.src)).href;
   var attrs = {};
   for (var i = 0; i < script.attributes.length; i++) {
     var a = script.attributes[i];
@@ -128,8 +130,13 @@
     }, 250);
   }
 
+  function mark(name) {
+    try { performance.mark("adtracker:" + name); } catch (_) {}
+  }
+
   var handedOver = false;
   function boot() {
+    mark("boot");
     var blocked = wasmBlocked();
     if (blocked) return fail(blocked);
     watchWasm();
@@ -162,6 +169,7 @@
         d.removeEventListener("click", record, listenerOptions);
         d.removeEventListener("auxclick", record, listenerOptions);
         handedOver = true;
+        mark("ready");
         api.push = function () {
           for (var i = 0; i < arguments.length; i++) {
             try {

@@ -1,0 +1,1 @@
+"""The performance benchmark: ``python build.py bench``."""
