@@ -424,9 +424,10 @@ def main(argv: list[str]) -> int:
     )
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--collector-port", type=int, default=8001)
-    p_test = sub.add_parser("test", help="build, lint, then run all tests; extra args go to pytest")
-    p_test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    sub.add_parser("test", help="build, lint, then run all tests; extra args go to pytest")
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     if not in_venv():
         python = ensure_venv()
@@ -436,7 +437,7 @@ def main(argv: list[str]) -> int:
         serve(args.port, args.collector_port)
         return 0
     if args.command == "test":
-        return test(args.pytest_args)
+        return test(extra)
     build()
     return 0
 
