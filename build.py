@@ -425,6 +425,10 @@ def main(argv: list[str]) -> int:
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--collector-port", type=int, default=8001)
     sub.add_parser("test", help="build, lint, then run all tests; extra args go to pytest")
+    p_bench = sub.add_parser("bench", help="build, then measure the tracker's cost in Chromium")
+    p_bench.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
+    p_bench.add_argument("--clicks", type=int, default=200, help="clicks for the handler cost")
+    p_bench.add_argument("--storage-clicks", type=int, default=10_000)
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -438,6 +442,14 @@ def main(argv: list[str]) -> int:
         return 0
     if args.command == "test":
         return test(extra)
+    if args.command == "bench":
+        build()
+        ensure_chromium()
+        sys.path.insert(0, str(ROOT))
+        from bench.run import run as run_bench
+
+        run_bench(DIST, runs=args.runs, clicks=args.clicks, storage_clicks=args.storage_clicks)
+        return 0
     build()
     return 0
 

@@ -65,7 +65,7 @@ def _median(values: list[float]) -> float:
 def _p99(values: list[float]) -> float:
     ordered = sorted(values)
     return (
-        ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+        ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
         if ordered
         else float("nan")
     )
@@ -119,10 +119,11 @@ class Bench:
                 tag, '<div id="ad" data-ad-click-url="' + c + '/v1/beacon/click/bench-0">ad</div>'
             ),
         )
+        runtime = next(p.name for p in dist.glob("r-*") if p.is_dir())
         bare = (
             "<script type=module>"
             "window.addEventListener('load', async () => {"
-            " const base = new URL('/dist/', location).href;"
+            f" const base = new URL('/dist/{runtime}/', location).href;"
             " performance.mark('bare:boot');"
             " const m = await import(base + 'pyodide.mjs');"
             " await m.loadPyodide({indexURL: base, packageBaseUrl: base, lockFileURL: base + 'pyodide-lock.json', stdout: () => {}});"

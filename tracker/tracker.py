@@ -33,6 +33,8 @@ Consent = Literal["granted", "pending", "denied"]
 PREBOOT_MAX_AGE_SECONDS = 24 * 3600.0
 # Housekeeping (pruning expired dedup entries) runs after this many dedup writes.
 PRUNE_EVERY = 50
+# The outbox's bounds are enforced after this many events (and at every flush).
+BOUNDS_EVERY = 10
 # An in-flight entry is leased to its tab for the request's timeout plus this margin.
 LEASE_MARGIN_SECONDS = 5.0
 # A conversion body larger than this is refused (it must fit the outbox).
@@ -350,7 +352,9 @@ class Tracker:
             return "deduplicated"
         expiry = dedup.expiry_for(event_type, when)
         self._remember(key, expiry)
-        self._store.write(key, DedupEntry(e=int(expiry)))
+        # The mark reaches storage off the hot path (the browser's scheduler also runs it on
+        # pagehide); until then this page's in-memory mark answers.
+        self._scheduler.soon(lambda: self._write_mark(key, expiry))
         if event_type == "view":
             self._viewed.add(url)
         entry = OutboxEntry(
@@ -365,11 +369,16 @@ class Tracker:
         self._writes_since_prune += 1
         if self._writes_since_prune >= PRUNE_EVERY:
             self._scheduler.soon(self.prune)
-        self._scheduler.soon(self._enforce_bounds)
+        if self._writes_since_prune % BOUNDS_EVERY == 0:
+            self._scheduler.soon(self._enforce_bounds)
         self._decide(
             Decision(event_type, url, outcome, "" if outcome == "sent" else "offline: queued")
         )
         return outcome
+
+    def _write_mark(self, key: str, expiry: float) -> None:
+        if self._consent == "granted":
+            self._store.write(key, DedupEntry(e=int(expiry)))
 
     def _remember(self, key: str, expiry: float) -> None:
         if len(self._marks) >= dedup.MAX_ENTRIES:

@@ -8,6 +8,7 @@ backslashes, control characters, credentials) is refused outright.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -15,12 +16,13 @@ MAX_URL_LENGTH = 8192
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# Anything outside printable ASCII, and the backslash (browsers read it as "/").
+_BAD_CHAR = re.compile(r"[^\x21-\x7e]|\\")
+
+
 def _bad_char(text: str) -> str | None:
-    for ch in text:
-        code = ord(ch)
-        if code <= 0x20 or code == 0x7F or ch == "\\" or code > 0x7E:
-            return ch
-    return None
+    found = _BAD_CHAR.search(text)
+    return found.group() if found else None
 
 
 def normalize_origin(raw: object) -> str | None:
@@ -42,12 +44,14 @@ def normalize_origin(raw: object) -> str | None:
         return None
     if parts.path not in ("", "/") or parts.query or parts.fragment or raw.endswith("?"):
         return None
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    if port is None or port == _DEFAULT_PORTS[parts.scheme]:
-        return f"{parts.scheme}://{host}"
-    return f"{parts.scheme}://{host}:{port}"
+    return _origin_of(parts.scheme, parts.hostname.lower(), port)
+
+
+def _origin_of(scheme: str, hostname: str, port: int | None) -> str:
+    host = f"[{hostname}]" if ":" in hostname else hostname  # urlsplit lowercases it
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +94,7 @@ def check_beacon_url(raw: object, allowed_origins: tuple[str, ...] | frozenset[s
         return UrlVerdict(False, "the ad URL is not an absolute http(s) URL with a host")
     if "@" in parts.netloc:
         return UrlVerdict(False, "the ad URL carries credentials (user:password@); refused")
-    origin = normalize_origin(f"{scheme}://{parts.netloc}")
-    if origin is None:
-        return UrlVerdict(False, "the ad URL's host is not valid")
+    origin = _origin_of(scheme, parts.hostname, parts.port)
     if origin not in allowed_origins:
         return UrlVerdict(False, f"origin {origin} is not in data-beacon-origins")
     return UrlVerdict(True)

@@ -51,6 +51,7 @@ def test_conversion_is_sent_to_the_conversion_url_and_deduplicated_by_order() ->
     assert body["order_id"] == "o-1" and body["user_id"] == rig.tracker.identity.user_id
     assert "email" not in body and "a@b.c" not in sent.body
     rig.transport.answer(0, 202)
+    rig.scheduler.run()
     # a reload of the confirmation page, days later
     rig.clock.advance(10 * 86400)
     again = started(storage=storage, clock=rig.clock, conversion_url=CONV)

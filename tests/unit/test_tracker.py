@@ -53,6 +53,7 @@ def test_second_ad_is_its_own_event() -> None:
 def test_dedup_survives_a_reload() -> None:
     rig = started()
     rig.tracker.track_click(AD1)
+    rig.scheduler.run()  # deferred writes (the browser also runs them on pagehide)
     again = Tracker(
         rig.tracker.config,
         clock=rig.clock,
@@ -161,12 +162,14 @@ def test_corrupt_stored_values_are_discarded_and_rewritten() -> None:
     rig = started(storage=storage)
     assert json.loads(storage.data[keys.IDS])["anon_user_id"] == "id-1"
     rig.tracker.track_click(AD1)
+    rig.scheduler.run()
     dedup_key = next(k for k in storage.data if k.startswith(keys.DEDUP_PREFIX))
     for garbage in ("[]", "x" * 70_000, '{"e": "soon"}', '{"e": -1}'):
         storage.data[dedup_key] = garbage
         reloaded = make_rig(storage=storage, clock=rig.clock)
         reloaded.tracker.start()
         assert reloaded.tracker.track_click(AD1) == "sent"  # the mark was unreadable
+        reloaded.scheduler.run()
         assert json.loads(storage.data[dedup_key])["e"] > rig.clock.now()  # and is rewritten
 
 

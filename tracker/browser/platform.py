@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import js
-from pyodide.ffi import create_once_callable, jsnull, to_js
+from pyodide.ffi import create_once_callable, create_proxy, jsnull, to_js
 
 from tracker.ports import SendResult
 
@@ -60,8 +60,30 @@ def local_storage_or_none() -> Any:
 
 
 class TimeoutScheduler:
+    """Deferred work, coalesced: one ``setTimeout(0)`` runs everything queued since the
+    last one, and ``pagehide`` runs what is still queued before the page goes away."""
+
+    def __init__(self) -> None:
+        self._queue: list[Callable[[], None]] = []
+        self._armed = False
+        self._drain_proxy = create_proxy(self._drain)
+        js.window.addEventListener("pagehide", self._drain_proxy)
+
     def soon(self, fn: Callable[[], None]) -> None:
-        js.setTimeout(create_once_callable(fn), 0)
+        self._queue.append(fn)
+        if not self._armed:
+            self._armed = True
+            js.setTimeout(self._drain_proxy, 0)
+
+    def _drain(self, *_args: Any) -> None:
+        self._armed = False
+        while self._queue:
+            batch, self._queue = self._queue, []
+            for fn in batch:
+                try:
+                    fn()
+                except Exception as exc:  # never into the page
+                    js.console.error(f"{LOG_PREFIX} deferred work failed: {exc!r}")
 
     def later(self, seconds: float, fn: Callable[[], None]) -> None:
         js.setTimeout(create_once_callable(fn), max(0, int(seconds * 1000)))
