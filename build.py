@@ -33,6 +33,11 @@ WHEEL_CACHE = CACHE / "wheels"
 PYODIDE_REQUIREMENTS = WEB / "pyodide-requirements.txt"
 # Files of the npm package `pyodide` that the dist needs (the rest is docs/types/console).
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+# The PyScript runtime (npm `@pyscript/core`): its dist/ folder, without source maps.
+PYSCRIPT_PACKAGE = "@pyscript/core"
+PYSCRIPT_DEMO = WEB / "pyscript-demo"
+# Replaced, in the copied PyScript demo's text files, by the tracker wheel's file name.
+WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -92,39 +97,52 @@ def ensure_venv() -> Path:
     return python
 
 
-# --- step 1: npm assets (the Pyodide runtime) ------------------------------------------------
+# --- step 1: npm assets (the Pyodide and PyScript runtimes) ----------------------------------
 
 
-def pinned_pyodide_version() -> str:
+def pinned_version(name: str) -> str:
     deps = json.loads((WEB / "package.json").read_text())["dependencies"]
-    version = deps.get("pyodide", "")
+    version = deps.get(name, "")
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         raise BuildError(
-            f'web/package.json must pin pyodide to one exact version (found "{version}")'
+            f'web/package.json must pin {name} to one exact version (found "{version}")'
         )
     return version
 
 
-def ensure_npm_assets() -> Path:
+def pinned_pyodide_version() -> str:
+    return pinned_version("pyodide")
+
+
+def check_installed(modules: Path, name: str) -> Path:
+    """The package folder under node_modules, whose version must equal the pin."""
+    package = modules / name
+    manifest = package / "package.json"
+    installed = json.loads(manifest.read_text())["version"] if manifest.exists() else "nothing"
+    pinned = pinned_version(name)
+    if installed != pinned:
+        raise BuildError(
+            f"web/node_modules has {name} {installed} but web/package.json pins {pinned}: "
+            "run `npm install` in web/ to update package-lock.json, or fix the pin"
+        )
+    return package
+
+
+def ensure_npm_assets() -> tuple[Path, Path]:
+    """(pyodide, @pyscript/core) package folders, installed exactly as the lock says."""
     lock = WEB / "package-lock.json"
     modules = WEB / "node_modules"
     stamp = modules / ".adtracker-lock"
     want = sha256_file(lock)
     if not stamp.exists() or stamp.read_text().strip() != want:
         if shutil.which("npm") is None:
-            raise BuildError("npm is needed to fetch the Pyodide runtime (apt-get install npm)")
-        log("npm ci (pyodide, integrity-checked by web/package-lock.json) …")
+            raise BuildError(
+                "npm is needed to fetch the Pyodide and PyScript runtimes (apt-get install npm)"
+            )
+        log("npm ci (pyodide, @pyscript/core; integrity-checked by web/package-lock.json) …")
         run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=WEB)
         stamp.write_text(want)
-    package = modules / "pyodide"
-    installed = json.loads((package / "package.json").read_text())["version"]
-    pinned = pinned_pyodide_version()
-    if installed != pinned:
-        raise BuildError(
-            f"web/node_modules has pyodide {installed} but web/package.json pins {pinned}: "
-            "run `npm install` in web/ to update package-lock.json, or fix the pin"
-        )
-    return package
+    return check_installed(modules, "pyodide"), check_installed(modules, PYSCRIPT_PACKAGE)
 
 
 # --- step 2: wheels for Pyodide ----------------------------------------------------------------
@@ -271,6 +289,40 @@ def write_lock(dist: Path, upstream_lock: Path, version: str, wheels: list[Path]
     spec.to_json(dist / "pyodide-lock.json", indent=1)
 
 
+# --- step 4: PyScript runtime and demo ----------------------------------------------------------
+
+
+def copy_pyscript(package: Path, dest: Path) -> None:
+    """PyScript's browser runtime (core.js, core.css and their lazy chunks), no source maps."""
+    source = package / "dist"
+    if not (source / "core.js").is_file():
+        raise BuildError(f"{source} has no core.js: is {PYSCRIPT_PACKAGE} installed?")
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("*.map"))
+
+
+def copy_pyscript_demo(dest: Path, wheel_name: str, runtime: str) -> None:
+    """The PyScript storefront, with the runtime folder and wheel file names filled in."""
+    shutil.copytree(PYSCRIPT_DEMO, dest)
+    for path in dest.rglob("*"):
+        if path.suffix in (".html", ".json", ".toml", ".py") and path.is_file():
+            text = path.read_text(encoding="utf-8")
+            filled = text.replace(WHEEL_PLACEHOLDER, wheel_name).replace(
+                RUNTIME_PLACEHOLDER, runtime + "/"
+            )
+            if filled != text:
+                path.write_text(filled, encoding="utf-8")
+
+
+INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker dist</title>
+<p>adtracker dist.</p>
+<ul>
+<li>Demo storefront (tracker.js): <a href="demo/">demo/</a></li>
+<li>PyScript storefront (<code>from tracker.browser import start</code>):
+<a href="pyscript-demo/">pyscript-demo/</a></li>
+</ul>
+"""
+
+
 # --- build ------------------------------------------------------------------------------------
 
 
@@ -316,7 +368,7 @@ def precompress(folder: Path) -> None:
 def build() -> Path:
     t0 = time.monotonic()
     check_pydantic_pin()
-    package = ensure_npm_assets()
+    package, pyscript = ensure_npm_assets()
     upstream_lock = package / "pyodide-lock.json"
     info = json.loads(upstream_lock.read_text())["info"]
     abi, python = info["abi_version"], info["python"]
@@ -339,12 +391,13 @@ def build() -> Path:
     if RUNTIME_PLACEHOLDER not in loader:
         raise BuildError(f"web/src/tracker.js lost its {RUNTIME_PLACEHOLDER} placeholder")
     (staging / "tracker.js").write_text(loader.replace(RUNTIME_PLACEHOLDER, runtime + "/"))
+    shutil.copy2(WEB / "src" / "tracker.d.ts", staging / "tracker.d.ts")
+    copy_pyscript(pyscript, staging / "pyscript")
     if (WEB / "demo").is_dir():
         shutil.copytree(WEB / "demo", staging / "demo")
-    (staging / "index.html").write_text(
-        '<!doctype html><meta charset="utf-8"><title>adtracker dist</title>'
-        '<p>adtracker dist. Demo storefront: <a href="demo/">demo/</a></p>\n'
-    )
+    if PYSCRIPT_DEMO.is_dir():
+        copy_pyscript_demo(staging / "pyscript-demo", tracker_wheel.name, runtime)
+    (staging / "index.html").write_text(INDEX_HTML)
     precompress(staging)
     shutil.rmtree(DIST, ignore_errors=True)
     staging.rename(DIST)
@@ -367,6 +420,7 @@ def serve(port: int, collector_port: int) -> None:
     ).start()
     print(
         f"\n  Demo storefront:  {site.url('/demo/')}\n"
+        f"  PyScript demo:    {site.url('/pyscript-demo/')}\n"
         f"  Local collector:  {collector.origin}  (events at {collector.url('/_events')})\n"
         "  Ctrl-C to stop.\n",
         flush=True,
