@@ -24,6 +24,15 @@ from playwright.sync_api import Page
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 MOUNT = "/static/adt/dist/"
+
+
+def runtime() -> str:
+    """The dist's content-hashed runtime folder (Pyodide, lock file, wheels), with a "/"."""
+    folders = [p.name for p in DIST.glob("r-*") if p.is_dir()]
+    assert len(folders) == 1, folders
+    return folders[0] + "/"
+
+
 BOOT_TIMEOUT_MS = 90_000
 DELIVERY_TIMEOUT_S = 20.0
 DEMO_PATH = f"{MOUNT}pyscript-demo/"
@@ -39,7 +48,7 @@ def path_of(url: str) -> str:
 
 
 def tracker_wheel() -> Path:
-    wheels = sorted(DIST.glob("tracker-*-py3-none-any.whl"))
+    wheels = sorted((DIST / runtime()).glob("tracker-*-py3-none-any.whl"))
     assert len(wheels) == 1, f"expected one tracker wheel in {DIST}, found {wheels}"
     return wheels[0]
 
@@ -49,7 +58,7 @@ def norm(name: str) -> str:
 
 
 def lock_versions() -> dict[str, str]:
-    lock = json.loads((DIST / "pyodide-lock.json").read_text())
+    lock = json.loads((DIST / runtime() / "pyodide-lock.json").read_text())
     return {norm(name): pkg["version"] for name, pkg in lock["packages"].items()}
 
 
@@ -139,9 +148,9 @@ def test_pyscript_demo_tracks_impression_and_click(page, page_log, demo_site, co
     # PyScript, Pyodide and every wheel came from the dist; nothing from anywhere else.
     served = {r.path.split("?")[0]: r.status for r in site.requests()}
     wheel = tracker_wheel().name
-    for name in ("pyscript/core.js", "pyodide.mjs", "pyodide.asm.wasm", "pyodide-lock.json"):
-        assert served.get(f"{MOUNT}{name}") == 200, (name, served)
-    assert served.get(f"{MOUNT}{wheel}") == 200, served
+    assert served.get(f"{MOUNT}pyscript/core.js") == 200, served
+    for name in ("pyodide.mjs", "pyodide.asm.wasm", "pyodide-lock.json", wheel):
+        assert served.get(f"{MOUNT}{runtime()}{name}") == 200, (name, served)
     assert any(re.search(r"/pydantic-[\d.]+-py3-none-any\.whl$", p) for p in served), served
     assert_local_only(page_log, site.origin, collector.origin)
     assert page_log.console_errors() == [], page_log.console_errors()
@@ -188,7 +197,9 @@ def test_micropip_install_of_the_wheel_tracks_a_click(page, page_log, site, coll
     wheel = tracker_wheel().name
     url = site.add_page(
         "/shop/micropip.html",
-        MICROPIP_PAGE.format(click=click, mount=MOUNT, wheel=wheel, collector=collector.origin),
+        MICROPIP_PAGE.format(
+            click=click, mount=MOUNT + runtime(), wheel=wheel, collector=collector.origin
+        ),
     )
 
     page.goto(url)
