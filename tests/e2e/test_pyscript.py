@@ -222,5 +222,5 @@ def test_micropip_install_of_the_wheel_tracks_a_click(page, page_log, site, coll
     for name in ("tracker", "pydantic", "pydantic-core", "typing-extensions", "annotated-types"):
         assert installed.get(name) == pinned[name], (name, installed, pinned)
     served = {r.path.split("?")[0]: r.status for r in site.requests()}
-    assert served.get(f"{MOUNT}{wheel}") == 200, served
+    assert served.get(f"{MOUNT}{runtime()}{wheel}") == 200, served
     assert_local_only(page_log, site.origin, collector.origin)
