@@ -398,6 +398,7 @@ def build() -> Path:
     if PYSCRIPT_DEMO.is_dir():
         copy_pyscript_demo(staging / "pyscript-demo", tracker_wheel.name, runtime)
     (staging / "index.html").write_text(INDEX_HTML)
+    (staging / "RUNTIME").write_text(runtime + "\n")  # for hosts that template the path
     precompress(staging)
     shutil.rmtree(DIST, ignore_errors=True)
     staging.rename(DIST)
