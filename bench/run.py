@@ -344,7 +344,7 @@ def table(results: dict[str, Any]) -> str:
             "",
         ),
         (
-            "(e) localStorage after 10k clicks",
+            f"(e) localStorage after {f['storage_clicks']:,} clicks",
             f"{f['storage_bytes_after_clicks'] / 1024:.1f} KiB",
             "",
             "",
