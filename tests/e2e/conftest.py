@@ -141,6 +141,22 @@ def new_collector() -> Iterator[Callable[[], Collector]]:
 
 
 @pytest.fixture
+def collector_at() -> Iterator[Callable[[int], Collector]]:
+    """Factory: a collector started on a given port (e.g. one that refused connections
+    until now); all are stopped after the test."""
+    made: list[Collector] = []
+
+    def _at(port: int) -> Collector:
+        c = _devserver().Collector(host="127.0.0.1", port=port).start()
+        made.append(c)
+        return c
+
+    yield _at
+    for c in made:
+        c.stop()
+
+
+@pytest.fixture
 def site() -> Iterator[StaticServer]:
     """The storefront: web/dist served under /static/adt/dist/, plus pages tests add."""
     s = _devserver().StaticServer(DIST, port=0, mount=MOUNT).start()
@@ -174,17 +190,21 @@ def make_page(
     attrs: Mapping[str, str | None] | None = None,
     path: str | None = None,
     title: str = "e2e shop page",
+    mount: str = MOUNT,
+    headers: Mapping[str, str] | None = None,
 ) -> str:
     """Add a storefront page embedding the tracker the documented way; return its URL.
 
     ``attrs`` overrides the script tag's attributes (see DEFAULT_ATTRS; None removes one).
+    ``mount`` is where tracker.js is loaded from; ``headers`` are extra response headers
+    for the page (e.g. a Content-Security-Policy).
     """
     merged: dict[str, str | None] = {
         "data-beacon-origins": collector.origin,
         **DEFAULT_ATTRS,
         **(attrs or {}),
     }
-    script = f'<script async src="{MOUNT}tracker.js" {render_attrs(merged)}></script>'
+    script = f'<script async src="{mount}tracker.js" {render_attrs(merged)}></script>'
     page_html = (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -193,12 +213,13 @@ def make_page(
     )
     if path is None:
         path = f"/shop/page-{next(_page_numbers)}.html"
-    return site.add_page(path, page_html)
+    return site.add_page(path, page_html, dict(headers or {}))
 
 
 @pytest.fixture(name="make_page")
 def make_page_fixture() -> Callable[..., str]:
-    """``make_page(site, collector, body_html, *, attrs=None, path=None) -> url``."""
+    """``make_page(site, collector, body_html, *, attrs=None, path=None, mount=MOUNT,
+    headers=None) -> url``."""
     return make_page
 
 
