@@ -33,8 +33,6 @@ Consent = Literal["granted", "pending", "denied"]
 PREBOOT_MAX_AGE_SECONDS = 24 * 3600.0
 # Housekeeping (pruning expired dedup entries) runs after this many dedup writes.
 PRUNE_EVERY = 50
-# The outbox's bounds are enforced after this many events (and at every flush).
-BOUNDS_EVERY = 10
 # An in-flight entry is leased to its tab for the request's timeout plus this margin.
 LEASE_MARGIN_SECONDS = 5.0
 # A conversion body larger than this is refused (it must fit the outbox).
@@ -111,6 +109,7 @@ class Tracker:
         self._waiting: list[tuple[str, str, float, dict[str, Any] | None]] = []
         self._viewed: set[str] = set()  # view URLs sent in this page view
         self._timer_at: float | None = None
+        self._bounds_pending = False
         self._started = False
 
     # --- identity -------------------------------------------------------------------------
@@ -369,7 +368,8 @@ class Tracker:
         self._writes_since_prune += 1
         if self._writes_since_prune >= PRUNE_EVERY:
             self._scheduler.soon(self.prune)
-        if self._writes_since_prune % BOUNDS_EVERY == 0:
+        if not self._bounds_pending:  # once per burst of events
+            self._bounds_pending = True
             self._scheduler.soon(self._enforce_bounds)
         self._decide(
             Decision(event_type, url, outcome, "" if outcome == "sent" else "offline: queued")
@@ -472,7 +472,9 @@ class Tracker:
             elif entry.next_at > now:
                 wake = min(wake or entry.next_at, entry.next_at)
             elif online:
-                self._dispatch(entry, now)
+                fresh = self._outbox.get(entry.id)  # another tab may have taken it meanwhile
+                if fresh is not None and fresh.lease_until <= now:
+                    self._dispatch(fresh, now)
         if wake is not None:
             self._arm_timer(wake, now)
 
@@ -485,6 +487,7 @@ class Tracker:
         self.prune(max_entries=len(self._store.keys(keys.DEDUP_PREFIX)) // 2)
 
     def _enforce_bounds(self) -> None:
+        self._bounds_pending = False
         for doomed in over_bounds(self._outbox.all()):
             self._drop(doomed, "the outbox is full; dropped its oldest event")
 

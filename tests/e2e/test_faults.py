@@ -532,7 +532,9 @@ def test_missing_wasm_rejects_ready_and_queues_clicks_for_a_later_page(
     in adtracker:preboot and a later page (healthy dist, same origin) sends each once."""
     broken_mount = MOUNT
     healthy_mount = "/static/adt-ok/dist/"
-    site.fail_path(f"{broken_mount}pyodide.asm.wasm", 404)  # only the first mount's file
+    runtime = (DIST / "RUNTIME").read_text().strip()  # the content-hashed runtime folder
+    wasm = f"{broken_mount}{runtime}/pyodide.asm.wasm"
+    site.fail_path(wasm, 404)  # only the first mount's file
     site.add_dir(healthy_mount, DIST)
     landing = site.add_page("/shop/landing.html", "<!doctype html><title>l</title><p>landing</p>")
     early = click_url(collector, "ad-wasm-early")
@@ -554,7 +556,7 @@ def test_missing_wasm_rejects_ready_and_queues_clicks_for_a_later_page(
     assert state["ok"] is False, state
     assert "pyodide.asm.wasm" in state["reason"] and "404" in state["reason"], state
     assert elapsed < 10.0, f"ready rejected only after {elapsed:.1f} s"
-    assert (f"{broken_mount}pyodide.asm.wasm", 404) in {
+    assert (wasm, 404) in {
         (r.path.split("?")[0], r.status) for r in site.requests()
     }
 

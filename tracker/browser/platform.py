@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from pyodide.ffi import create_once_callable, create_proxy, jsnull, to_js
 from tracker.ports import SendResult
 
 LOG_PREFIX = "[adtracker]"
+FALLBACK_JITTER_MS = 400
 # A response body is read only up to this size (a hostile server cannot make us hold more).
 MAX_RESPONSE_CHARS = 64 * 1024
 
@@ -107,7 +109,10 @@ class WebLocks:
 
     def run(self, name: str, fn: Callable[[], None]) -> None:
         if self._locks is None:
-            fn()
+            # No lock: a random delay keeps tabs whose timers fire together from reading
+            # the same outbox entry at the same moment (the lease then tells them apart).
+            delay = int(random.random() * FALLBACK_JITTER_MS)
+            js.setTimeout(create_once_callable(fn), delay)
             return
 
         def held(_lock: Any) -> None:
