@@ -556,9 +556,7 @@ def test_missing_wasm_rejects_ready_and_queues_clicks_for_a_later_page(
     assert state["ok"] is False, state
     assert "pyodide.asm.wasm" in state["reason"] and "404" in state["reason"], state
     assert elapsed < 10.0, f"ready rejected only after {elapsed:.1f} s"
-    assert (wasm, 404) in {
-        (r.path.split("?")[0], r.status) for r in site.requests()
-    }
+    assert (wasm, 404) in {(r.path.split("?")[0], r.status) for r in site.requests()}
 
     page.click("#link")
     page.wait_for_url(landing, timeout=10_000)
