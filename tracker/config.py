@@ -122,10 +122,6 @@ ATTRIBUTES: dict[str, str] = {
 }
 
 
-def _label(attr: str, field: str) -> str:
-    return f"data-{attr}" if attr != field else field
-
-
 _FALSE_WORDS = {"false", "0", "no", "off"}
 # data- attributes a host may put on the script tag for other reasons.
 _IGNORED_ATTRIBUTES = frozenset(
@@ -153,12 +149,14 @@ def config_from_attributes(attributes: Mapping[str, Any]) -> tuple[TrackerConfig
     """
     problems: list[str] = []
     values: dict[str, object] = {}
+    labels: dict[str, str] = {}
     for name, raw in attributes.items():
         field = ATTRIBUTES.get(name) or (name if name in TrackerConfig.model_fields else None)
         if field is None:
             if name not in _IGNORED_ATTRIBUTES:
                 problems.append(f"unknown setting {name!r} ignored")
             continue
+        labels[field] = f"data-{name}" if name in ATTRIBUTES else name
         values[field] = _attribute_value(field, raw)
     values = {k: v for k, v in values.items() if v is not None}
     while True:
@@ -168,10 +166,9 @@ def config_from_attributes(attributes: Mapping[str, Any]) -> tuple[TrackerConfig
             bad_fields = set()
             for err in exc.errors(include_url=False):
                 field = str(err["loc"][0]) if err["loc"] else ""
-                attr = next((a for a, f in ATTRIBUTES.items() if f == field), field)
                 shown = values.get(field)
                 problems.append(
-                    f"{_label(attr, field)}={shown!r} ignored: {err['msg']}; "
+                    f"{labels.get(field, field)}={shown!r} ignored: {err['msg']}; "
                     f"using the default {TrackerConfig.model_fields[field].default!r}"
                     if field in TrackerConfig.model_fields
                     else f"config: {err['msg']}"

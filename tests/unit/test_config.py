@@ -48,6 +48,7 @@ def test_debug_attribute(raw: str, expected: bool) -> None:
         ({"session-ttl-days": "-1"}, "session_ttl_days", "data-session-ttl-days"),
         ({"user-id": "x" * 300}, "user_id", "data-user-id"),
         ({"user-id": "bad\nid"}, "user_id", "data-user-id"),
+        ({"consent": "maybe"}, "consent", "data-consent"),
         ({"debug": 5}, None, None),
     ],
 )
@@ -91,3 +92,8 @@ def test_python_field_names_work_too() -> None:
     assert problems == []
     assert config.beacon_origins == ("https://a.example", "https://b.example")
     assert config.debug is True
+
+
+def test_python_callers_see_field_names() -> None:
+    _, problems = config_from_attributes({"session_ttl_days": "soon"})
+    assert problems and problems[0].startswith("session_ttl_days='soon' ignored")
