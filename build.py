@@ -484,6 +484,7 @@ def main(argv: list[str]) -> int:
     p_bench.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
     p_bench.add_argument("--clicks", type=int, default=200, help="clicks for the handler cost")
     p_bench.add_argument("--storage-clicks", type=int, default=10_000)
+    p_bench.add_argument("--only", choices=["boot", "clicks", "storage"], help="one part only")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -503,7 +504,13 @@ def main(argv: list[str]) -> int:
         sys.path.insert(0, str(ROOT))
         from bench.run import run as run_bench
 
-        run_bench(DIST, runs=args.runs, clicks=args.clicks, storage_clicks=args.storage_clicks)
+        run_bench(
+            DIST,
+            runs=args.runs,
+            clicks=args.clicks,
+            storage_clicks=args.storage_clicks,
+            only=args.only,
+        )
         return 0
     build()
     return 0

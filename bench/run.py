@@ -370,7 +370,12 @@ def table(results: dict[str, Any]) -> str:
 
 
 def run(
-    dist: Path, runs: int = 5, clicks: int = 200, storage_clicks: int = 10_000
+    dist: Path,
+    runs: int = 5,
+    clicks: int = 200,
+    storage_clicks: int = 10_000,
+    only: str | None = None,
+    out: Path = OUT_DIR,
 ) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
@@ -382,11 +387,19 @@ def run(
                 options["executable_path"] = str(CHROMIUM)
             browser = p.chromium.launch(**options)
             started = time.time()
-            figures = {
-                **bench.boot_figures(browser),
-                **bench.click_figures(browser),
-                **bench.storage_figures(browser),
+            parts = {
+                "boot": bench.boot_figures,
+                "clicks": bench.click_figures,
+                "storage": bench.storage_figures,
             }
+            figures: dict[str, Any] = {}
+            for name, measure in parts.items():
+                if only in (None, name):
+                    figures.update(measure(browser))
+            if only is not None:  # a partial run: print it, keep the full results file
+                print(json.dumps(figures, indent=2))
+                browser.close()
+                return {"figures": figures}
             results = {
                 "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "runs": runs,
@@ -401,8 +414,8 @@ def run(
             browser.close()
     finally:
         bench.close()
-    OUT_DIR.mkdir(exist_ok=True)
-    (OUT_DIR / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (OUT_DIR / "results.md").write_text(table(results) + "\n")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(table(results) + "\n")
     print(table(results))
     return results
