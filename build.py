@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""One entry point for the project: ``build`` (default), ``serve``, ``test``.
+"""One entry point for the project: ``build`` (default), ``serve``, ``test``, ``bench``.
 
     python3 build.py            build web/dist/
     python3 build.py serve      build, then serve the demo storefront + a local collector
     python3 build.py test       build, then lint and run every test (unit + browser)
+    python3 build.py bench      build, then measure the tracker's cost in Chromium
 
 The entry point uses only the standard library. Its first step creates ``.venv``
 with the project's dev dependencies (pyproject.toml) and re-runs itself there;
@@ -136,9 +137,7 @@ def ensure_npm_assets() -> tuple[Path, Path]:
     want = sha256_file(lock)
     if not stamp.exists() or stamp.read_text().strip() != want:
         if shutil.which("npm") is None:
-            raise BuildError(
-                "npm is needed to fetch the Pyodide and PyScript runtimes (apt-get install npm)"
-            )
+            apt_install("npm", "npm is needed to fetch the Pyodide and PyScript runtimes")
         log("npm ci (pyodide, @pyscript/core; integrity-checked by web/package-lock.json) …")
         run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=WEB)
         stamp.write_text(want)
@@ -439,18 +438,23 @@ def serve(port: int, collector_port: int) -> None:
 # --- test -------------------------------------------------------------------------------------
 
 
+def apt_install(package: str, why: str) -> None:
+    """Install a Debian package when we can (root with apt-get), else say what is missing."""
+    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        raise BuildError(f"{why}: install the {package!r} package")
+    log(f"installing Debian's {package} …")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "update", "-qq"], env=env)
+    run(["apt-get", "install", "-y", "-qq", package], env=env)
+
+
 def ensure_chromium() -> None:
     """Debian's chromium when possible (a test tool's own browser download fails on the
     project's machines); Playwright's own browser elsewhere."""
     if CHROMIUM.exists():
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        log("installing Debian's chromium …")
-        run(["apt-get", "update", "-qq"])
-        run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+        apt_install("chromium", "the browser tests need Chromium")
         return
     log("no system Chromium: installing Playwright's own …")
     run([sys.executable, "-m", "playwright", "install", "chromium"])

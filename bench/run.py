@@ -17,20 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from devserver import Collector, StaticServer
+from devserver.chromium import launch_options
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "bench"
-LAUNCH_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CHROMIUM = Path("/usr/bin/chromium")
 BOOT_TIMEOUT_MS = 120_000
 
 # Captures the WebAssembly memory Pyodide creates, and every long task (harness only).
@@ -382,10 +372,7 @@ def run(
     bench = Bench(dist, runs, clicks, storage_clicks)
     try:
         with sync_playwright() as p:
-            options: dict[str, Any] = {"args": LAUNCH_ARGS}
-            if CHROMIUM.exists():
-                options["executable_path"] = str(CHROMIUM)
-            browser = p.chromium.launch(**options)
+            browser = p.chromium.launch(**launch_options())
             started = time.time()
             parts = {
                 "boot": bench.boot_figures,

@@ -15,12 +15,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from jsonschema import Draft4Validator, ValidationError, validators
+
+from devserver.background import BackgroundServer, QuietServer
 
 SPEC_PATH = Path(__file__).with_name("vtex-ads-events.openapi.json")
 MAX_BODY = 64 * 1024
@@ -250,7 +252,7 @@ def _merge(base: dict[str, str], extra: dict[str, str] | None) -> dict[str, str]
 # --------------------------------------------------------------------------- collector
 
 
-class Collector:
+class Collector(BackgroundServer):
     """VTEX Ads beacon endpoints on 127.0.0.1, in a background thread."""
 
     def __init__(
@@ -261,51 +263,13 @@ class Collector:
         verbose: bool = False,
         spec_path: Path = SPEC_PATH,
     ) -> None:
-        self.host, self.port, self.verbose = host, port, verbose
+        super().__init__(host, port)
+        self.verbose = verbose
         self.routes = load_routes(spec_path)
         self._lock = threading.Lock()
         self._events: list[Received] = []
         self._preflights: list[Preflight] = []
         self._faults: list[_Fault] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # lifecycle ------------------------------------------------------------------
-
-    def start(self) -> Collector:
-        server = _Server((self.host, self.port), _Handler)
-        server.collector = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="collector", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Collector:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        if self._server is None:
-            raise RuntimeError("Collector is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def url(self, path: str) -> str:
-        return self.origin + path
 
     # records --------------------------------------------------------------------
 
@@ -467,19 +431,8 @@ class Collector:
 # --------------------------------------------------------------------------- HTTP
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        # A browser that navigates away resets its connections: not worth a traceback.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    collector: Collector
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: QuietServer
     protocol_version = "HTTP/1.1"
     timeout = 30
 
@@ -537,7 +490,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:
         request_headers = self.headers.get("Access-Control-Request-Headers")
-        self.server.collector._record_preflight(
+        self.server.owner._record_preflight(
             Preflight(
                 path=self.path,
                 origin=self.headers.get("Origin"),
@@ -557,12 +510,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if urlsplit(self.path).path == "/_events":
-            self._send(200, _json_bytes([e.summary() for e in self.server.collector.events()]))
+            self._send(200, _json_bytes([e.summary() for e in self.server.owner.events()]))
         else:
             self._send(404, _json_bytes(_NOT_FOUND))
 
     def do_POST(self) -> None:
-        collector = self.server.collector
+        collector = self.server.owner
         try:
             body, too_large = self._read_body()
         except ValueError:
@@ -591,3 +544,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # no response at all: the client sees a network error
             return
         self._send(answer.status, answer.body, answer.headers)
+
+
+Collector.handler = _Handler
+Collector.thread_name = "collector"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import mimetypes
 import shutil
-import sys
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from devserver import caching
+from devserver.background import BackgroundServer, QuietServer
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -58,7 +58,7 @@ def _mount_prefix(mount: str) -> str:
     return "/" + mount.strip("/") + "/" if mount.strip("/") else "/"
 
 
-class StaticServer:
+class StaticServer(BackgroundServer):
     """Serves folders at URL prefixes, plus in-memory HTML pages, on 127.0.0.1."""
 
     def __init__(
@@ -78,7 +78,7 @@ class StaticServer:
         if cache not in ("dev", "production"):
             raise ValueError(f"cache must be 'dev' or 'production', not {cache!r}")
         self.production = cache == "production"
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.substitutions = dict(substitutions or {})
         self.headers = _merge(
             {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}, headers
@@ -88,46 +88,7 @@ class StaticServer:
         self._pages: dict[str, tuple[str, dict[str, str]]] = {}
         self._failures: list[tuple[str, int]] = []
         self._log: list[Request] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self.add_dir(mount, root)
-
-    # lifecycle ------------------------------------------------------------------
-
-    def start(self) -> StaticServer:
-        server = _Server((self.host, self.port), _Handler)
-        server.owner = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="static", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> StaticServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        if self._server is None:
-            raise RuntimeError("StaticServer is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def url(self, path: str) -> str:
-        return self.origin + path
 
     # content --------------------------------------------------------------------
 
@@ -237,19 +198,8 @@ class StaticServer:
 # --------------------------------------------------------------------------- HTTP
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        # A browser that navigates away resets its connections: not worth a traceback.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-    owner: StaticServer
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    server: QuietServer
     protocol_version = "HTTP/1.1"
     timeout = 30
 
@@ -288,3 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True  # the request body, if any, is left unread
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+
+StaticServer.handler = _Handler
+StaticServer.thread_name = "static"

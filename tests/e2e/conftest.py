@@ -43,21 +43,7 @@ REPO_ROOT = E2E_DIR.parents[1]
 DIST = REPO_ROOT / "web" / "dist"
 TRACKER_JS = DIST / "tracker.js"
 MOUNT = "/static/adt/dist/"
-SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Safety net: no host name resolves, so nothing can leave the machine even if the
-    # tracker fell back to its default VTEX origin or a CDN. Tests only use 127.0.0.1.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 
 READY_TIMEOUT_MS = 30_000
 #: How long a negative assertion waits after the tracker's decision before counting.
@@ -80,7 +66,9 @@ def _devserver() -> ModuleType:
     root = str(REPO_ROOT)
     if root not in sys.path:
         sys.path.insert(0, root)
-    return importlib.import_module("devserver")
+    module = importlib.import_module("devserver")
+    importlib.import_module("devserver.chromium")
+    return module
 
 
 # --------------------------------------------------------------------------- collection
@@ -105,11 +93,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Use Debian's Chromium when present (else Playwright's), with hardened flags."""
-    args = dict(browser_type_launch_args)
-    if SYSTEM_CHROMIUM.exists():
-        args["executable_path"] = str(SYSTEM_CHROMIUM)
-    args["args"] = [*args.get("args", []), *CHROMIUM_ARGS]
-    return args
+    return _devserver().chromium.launch_options(browser_type_launch_args)
 
 
 # --------------------------------------------------------------------------- servers

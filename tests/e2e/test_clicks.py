@@ -7,14 +7,14 @@ short grace period, then count. The ``page`` fixture fails any test that saw a p
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import re
 import time
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Route
+from e2e_helpers import SLOW_HERO, hold_requests, path_of, release
+from e2e_helpers import click_url as _click_url
+from e2e_helpers import goto_still_loading as _goto_still_loading
+from playwright.sync_api import Page
 
 HOST_USER_ID = "customer-42"
 HOST_SESSION_ID = "storefront-session-id"
@@ -24,16 +24,6 @@ UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 #: A realistic click URL: opaque signature with percent-escapes, unsorted and empty params.
 #: The tracker must send to it byte for byte.
 CLICK_QUERY = "?pos=1&sig=ab%2Fcd%3D%3D&z=9&a=&publisher_id=p-1&pos=2"
-
-
-def path_of(url: str) -> str:
-    """Path + query of an absolute URL, as the collector records it."""
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def click_url(collector, ad_id: str, query: str = "?pos=1&sig=x") -> str:
-    return collector.url(f"/v1/beacon/click/{ad_id}{query}")
 
 
 # --------------------------------------------------------------------------- delivery
@@ -148,40 +138,17 @@ _WATCH_READY_AT_CLICK = """() => {
 #: A hero image that the test holds unanswered, so the page's load event (after which
 #: the loader starts Pyodide) stays pending: a shopper clicking while the page still loads.
 #: Without it the click would race Pyodide's boot, which blocks the main thread.
-SLOW_HERO = "/shop/slow-hero.gif"
-TINY_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-def hold_requests(page: Page, path: str) -> list[Route]:
-    """Leave requests for ``path`` unanswered until released (bounded by the test)."""
-    held: list[Route] = []
-
-    def keep(route: Route) -> None:
-        held.append(route)
-
-    page.route(f"**{path}", keep)
-    return held
-
-
-def release(page: Page, held: list[Route], path: str, timeout: float = 5.0) -> None:
-    """Answer the held requests with a tiny GIF (ignoring ones the page abandoned)."""
-    deadline = time.monotonic() + timeout
-    while not held and time.monotonic() < deadline:
-        page.wait_for_timeout(50)
-    assert held, f"{path} was never requested"
-    page.unroute(f"**{path}")
-    for route in held:
-        with contextlib.suppress(PlaywrightError):
-            route.fulfill(status=200, content_type="image/gif", body=TINY_GIF)
+def click_url(collector, ad_id: str, query: str = "?pos=1&sig=x") -> str:
+    return _click_url(collector, ad_id, query)
 
 
 def goto_still_loading(page: Page, url: str) -> None:
     """Open ``url`` and return right after DOMContentLoaded, the loader run, ready pending."""
-    page.goto(url, wait_until="domcontentloaded")
+    _goto_still_loading(page, url)
     # The loader must have run (its listener records the click) but Python not be live.
-    page.wait_for_function("() => !!window.adTracker", timeout=10_000)
     assert page.evaluate(_WATCH_READY_AT_CLICK) is False
-    assert page.evaluate("() => document.readyState") != "complete"
 
 
 def test_click_before_ready_is_delivered_on_same_page(

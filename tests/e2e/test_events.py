@@ -18,7 +18,8 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+
+from e2e_helpers import path_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -53,12 +54,6 @@ RECORD_READY_AT = """<script>
 
 def beacon_url(collector: Collector, kind: str, ad_id: str, query: str = "?pos=1&sig=x") -> str:
     return collector.url(f"/v1/beacon/{kind}/{ad_id}{query}")
-
-
-def path_of(url: str) -> str:
-    """Path + query of an absolute URL, as the collector records it."""
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def to(collector: Collector, url: str) -> list[Any]:

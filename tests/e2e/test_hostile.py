@@ -12,20 +12,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from e2e_helpers import click_url, path_of
 from playwright.sync_api import Page
 
 HOST_USER_ID = "customer-42"
 HOST_SESSION_ID = "storefront-session-id"
 BODY = {"user_id": HOST_USER_ID, "session_id": HOST_SESSION_ID}
-
-
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def click_url(collector: Any, ad_id: str) -> str:
-    return collector.url(f"/v1/beacon/click/{ad_id}?pos=1")
 
 
 def tracker_errors(page_log: Any) -> list[str]:

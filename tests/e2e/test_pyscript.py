@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from e2e_helpers import path_of
 from playwright.sync_api import Page
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
@@ -40,11 +41,6 @@ DEMO_PATH = f"{MOUNT}pyscript-demo/"
 #: The first ad card of web/pyscript-demo/index.html.
 DEMO_AD_ID = "2d7e0f4c-8a51-4b7e-9c1d-3f6a2b8e9d01"
 DEMO_AD_QUERY = "?pos=1&placement=pyscript_top&sig=demo"
-
-
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def tracker_wheel() -> Path:
