@@ -325,6 +325,38 @@ INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker dist</titl
 # --- build ------------------------------------------------------------------------------------
 
 
+def precompile_wheels(wheels: list[Path], pyodide_dir: Path) -> None:
+    """Replace each wheel's .py files by CPython 3.14 bytecode, compiled by Pyodide itself
+    under Node (web/tools/precompile.mjs), so browsers skip compiling pydantic & co. at
+    every page load. Cached by content; micropip (not loaded at start) is left as is."""
+    store = CACHE / "precompiled"
+    store.mkdir(parents=True, exist_ok=True)
+    todo: list[str] = []
+    for wheel in wheels:
+        cached = store / f"{sha256_file(wheel)}.whl"
+        if not cached.exists():
+            todo += [str(wheel), str(cached)]
+    if todo:
+        if shutil.which("node") is None:
+            raise BuildError("Node.js is needed to precompile the wheels (apt-get install nodejs)")
+        log(f"precompiling {len(todo) // 2} wheel(s) to Python 3.14 bytecode with Pyodide …")
+        run(["node", str(WEB / "tools" / "precompile.mjs"), str(pyodide_dir) + "/", *todo])
+    for wheel in wheels:
+        shutil.copyfile(store / f"{sha256_file(wheel)}.whl", wheel)
+
+
+def rehash_lock(folder: Path) -> None:
+    """The lock's sha256 of each wheel, after precompile_wheels changed the files."""
+    from pyodide_lock import PyodideLockSpec
+    from pyodide_lock.utils import update_package_sha256
+
+    lock = folder / "pyodide-lock.json"
+    spec = PyodideLockSpec.from_json(lock)
+    for pkg in spec.packages.values():
+        update_package_sha256(pkg, folder / pkg.file_name)
+    spec.to_json(lock, indent=1)
+
+
 RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
 # Worth precompressing (wheels and the stdlib zip are already deflated).
 COMPRESSIBLE = (".wasm", ".mjs", ".js", ".json")
@@ -384,6 +416,10 @@ def build() -> Path:
         shutil.copy2(package / name, pending / name)
     staged = [Path(shutil.copy2(w, pending / w.name)) for w in [*wheels, tracker_wheel]]
     write_lock(pending, upstream_lock, pinned_pyodide_version(), staged)
+    precompile_wheels(
+        [w for w in staged if not w.name.startswith(("micropip-", "tracker-"))], package
+    )
+    rehash_lock(pending)
     runtime = f"r-{runtime_hash(list(pending.iterdir()))}"
     pending.rename(staging / runtime)
     loader = (WEB / "src" / "tracker.js").read_text(encoding="utf-8")
