@@ -3,11 +3,9 @@ server responses read, and records kept in storage."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-
-EventType = Literal["click", "impression", "view"]
 
 
 class EventBody(BaseModel):
@@ -17,14 +15,6 @@ class EventBody(BaseModel):
 
     user_id: str = Field(min_length=1)
     session_id: str = Field(min_length=1)
-
-
-class AcceptedResponse(BaseModel):
-    """A 2xx answer, e.g. ``{"messages": ["click will be processed soon"]}``; body optional."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    messages: list[str] = Field(default_factory=list)
 
 
 class AjvError(BaseModel):
@@ -77,6 +67,3 @@ class PrebootClick(BaseModel):
 
     u: str = Field(description="data-ad-click-url, verbatim")
     t: float = Field(ge=0, description="click time, epoch milliseconds")
-
-
-PrebootQueue: TypeAdapter[list[PrebootClick]] = TypeAdapter(list[PrebootClick])

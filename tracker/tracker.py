@@ -458,10 +458,7 @@ class Tracker:
         online = self._transport.online()
         wake: float | None = None
         entries = self._outbox.all()
-        doomed = over_bounds(entries)
-        for entry in doomed:
-            self._drop(entry, "the outbox is full; dropped its oldest event")
-        dropped_ids = {e.id for e in doomed}
+        dropped_ids = self._drop_over_bounds(entries)
         for entry in (e for e in entries if e.id not in dropped_ids):
             if entry.lease_until > now:  # in flight in some tab
                 wake = min(wake or entry.lease_until, entry.lease_until)
@@ -488,8 +485,14 @@ class Tracker:
 
     def _enforce_bounds(self) -> None:
         self._bounds_pending = False
-        for doomed in over_bounds(self._outbox.all()):
-            self._drop(doomed, "the outbox is full; dropped its oldest event")
+        self._drop_over_bounds(self._outbox.all())
+
+    def _drop_over_bounds(self, entries: list[OutboxEntry]) -> set[str]:
+        """Drop the oldest entries beyond the outbox's bounds; return their ids."""
+        doomed = over_bounds(entries)
+        for entry in doomed:
+            self._drop(entry, "the outbox is full; dropped its oldest event")
+        return {e.id for e in doomed}
 
     def _arm_timer(self, at: float, now: float) -> None:
         if self._timer_at is not None and self._timer_at <= at:

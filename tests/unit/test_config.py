@@ -49,13 +49,11 @@ def test_debug_attribute(raw: str, expected: bool) -> None:
         ({"user-id": "x" * 300}, "user_id", "data-user-id"),
         ({"user-id": "bad\nid"}, "user_id", "data-user-id"),
         ({"consent": "maybe"}, "consent", "data-consent"),
-        ({"debug": 5}, None, None),
+        ({"debug": 5}, "debug", "data-debug"),
     ],
 )
-def test_bad_values_fall_back_to_defaults_with_a_message(attrs, field, needle) -> None:
+def test_bad_values_fall_back_to_defaults_with_a_message(attrs, field: str, needle: str) -> None:
     config, problems = config_from_attributes(attrs)
-    if field is None:
-        return
     assert getattr(config, field) == TrackerConfig.model_fields[field].default
     assert len(problems) == 1 and needle in problems[0] and "using the default" in problems[0]
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import js
-from pyodide.ffi import create_once_callable, create_proxy, to_js
+from pyodide.ffi import create_once_callable, create_proxy
 
-from tracker.browser.platform import is_null
+from tracker.browser.platform import ELEMENT_NODE, is_null, js_object
 from tracker.tracker import Tracker
 from tracker.visibility import ViewTimer, impression_due, update
 
@@ -26,11 +26,6 @@ SELECTOR = f"[{IMPRESSION_ATTR}],[{VIEW_ATTR}]"
 WATCHED_ATTRIBUTES = [IMPRESSION_ATTR, VIEW_ATTR, "style", "class", "hidden", "open"]
 THRESHOLDS = [0, 0.5, 1]
 RECHECK_MS = 250  # an intersecting ad that is not painted yet is looked at again
-ELEMENT_NODE = 1
-
-
-def _obj(**values: Any) -> Any:
-    return to_js(values, dict_converter=js.Object.fromEntries)
 
 
 def _attr(element: Any, name: str) -> str | None:
@@ -42,7 +37,7 @@ def painted(element: Any) -> bool:
     """Rendered with a non-empty box: not display:none / visibility:hidden (itself or an
     ancestor), not zero-sized, not in a closed <details>, not skipped by content-visibility."""
     if hasattr(element, "checkVisibility"):
-        options = _obj(contentVisibilityAuto=True, visibilityProperty=True)
+        options = js_object(contentVisibilityAuto=True, visibilityProperty=True)
         if not element.checkVisibility(options):
             return False
     else:  # older browsers: walk the ancestors
@@ -85,7 +80,7 @@ class AdWatcher:
             create_proxy(self._guard(lambda _e: self._maybe_new_page_view())),
         ]
         on_io, on_mo, self._on_visibility, self._on_route = self._proxies
-        self._io = js.IntersectionObserver.new(on_io, _obj(threshold=to_js(THRESHOLDS)))
+        self._io = js.IntersectionObserver.new(on_io, js_object(threshold=THRESHOLDS))
         self._mo = js.MutationObserver.new(on_mo)
 
     # --- wiring -----------------------------------------------------------------------------
@@ -102,11 +97,11 @@ class AdWatcher:
     def start(self) -> None:
         self._mo.observe(
             js.document.documentElement,
-            _obj(
+            js_object(
                 childList=True,
                 subtree=True,
                 attributes=True,
-                attributeFilter=to_js(WATCHED_ATTRIBUTES),
+                attributeFilter=WATCHED_ATTRIBUTES,
             ),
         )
         js.document.addEventListener("visibilitychange", self._on_visibility)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import js
-from pyodide.ffi import create_proxy, to_js
+from pyodide.ffi import create_proxy
 
 from tracker import commands
 from tracker.browser.ads import AdWatcher
@@ -23,6 +23,7 @@ from tracker.browser.platform import (
     LocalStorage,
     TimeoutScheduler,
     WebLocks,
+    js_object,
     local_storage_or_none,
 )
 from tracker.config import TrackerConfig, config_from_attributes
@@ -38,14 +39,8 @@ _live: dict[str, Any] = {}
 
 
 def _dispatch(decision: Decision) -> None:
-    detail = to_js(
-        {
-            "type": decision.type,
-            "url": decision.url,
-            "outcome": decision.outcome,
-            "reason": decision.reason,
-        },
-        dict_converter=js.Object.fromEntries,
+    detail = js_object(
+        type=decision.type, url=decision.url, outcome=decision.outcome, reason=decision.reason
     )
     init = js.Object.new()
     init.detail = detail

@@ -6,14 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import js
-from pyodide.ffi import create_proxy, to_js
+from pyodide.ffi import create_proxy
 
-from tracker.browser.platform import is_null
+from tracker.browser.platform import ELEMENT_NODE, is_null, js_object
 
 AD_CLICK_SELECTOR = "[data-ad-click-url]"
 AD_CLICK_ATTRIBUTE = "data-ad-click-url"
 MIDDLE_BUTTON = 1
-ELEMENT_NODE = 1
 
 
 def ad_click_url(event: Any) -> str | None:
@@ -46,9 +45,7 @@ class ClickListener:
         self._on_ad_click = on_ad_click
         self._on_error = on_error
         self._proxy = create_proxy(self._handle)
-        self._options = to_js(
-            {"capture": True, "passive": True}, dict_converter=js.Object.fromEntries
-        )
+        self._options = js_object(capture=True, passive=True)
 
     def _handle(self, event: Any) -> None:
         # Never preventDefault, never raise into the page.

@@ -18,6 +18,14 @@ FALLBACK_JITTER_MS = 400
 MAX_RESPONSE_CHARS = 64 * 1024
 
 
+ELEMENT_NODE = 1  # Node.ELEMENT_NODE
+
+
+def js_object(**values: Any) -> Any:
+    """A plain JS object (not a Map) from keyword arguments: fetch/listener options etc."""
+    return to_js(values, dict_converter=js.Object.fromEntries)
+
+
 def is_null(value: object) -> bool:
     """JS ``null`` arrives as ``jsnull`` (not None) in Pyodide 314; ``undefined`` as None."""
     return value is None or value is jsnull
@@ -147,9 +155,8 @@ class FetchTransport:
 
     def __init__(self, timeout_seconds: float) -> None:
         self._timeout_ms = int(timeout_seconds * 1000)
-        self._headers = to_js(
-            {"accept": "application/json", "content-type": "application/json"},
-            dict_converter=js.Object.fromEntries,
+        self._headers = js_object(
+            **{"accept": "application/json", "content-type": "application/json"}
         )
 
     def _init(self, body: str) -> Any:
