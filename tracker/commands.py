@@ -5,30 +5,23 @@ A bad command gives a clear console error and is skipped; it never raises into t
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tracker.ports import Log
 from tracker.tracker import Tracker
+from tracker.vocabulary import COMMAND_NAMES, CommandName, Consent, UrlEventType
 
 
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ClickCommand(_Command):
-    name: Literal["click"]
-    url: str
+class UrlEventCommand(_Command):
+    """``["click" | "impression" | "view", url]``"""
 
-
-class ImpressionCommand(_Command):
-    name: Literal["impression"]
-    url: str
-
-
-class ViewCommand(_Command):
-    name: Literal["view"]
+    name: UrlEventType
     url: str
 
 
@@ -44,7 +37,7 @@ class IdentifyCommand(_Command):
 
 class ConsentCommand(_Command):
     name: Literal["consent"]
-    value: Literal["granted", "pending", "denied"]
+    value: Consent
 
 
 class DebugCommand(_Command):
@@ -53,26 +46,18 @@ class DebugCommand(_Command):
 
 
 Command = Annotated[
-    ClickCommand
-    | ImpressionCommand
-    | ViewCommand
-    | ConversionCommand
-    | IdentifyCommand
-    | ConsentCommand
-    | DebugCommand,
+    UrlEventCommand | ConversionCommand | IdentifyCommand | ConsentCommand | DebugCommand,
     Field(discriminator="name"),
 ]
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
-_FIELDS = {
-    "click": ("url",),
-    "impression": ("url",),
-    "view": ("url",),
+# The positional arguments of each command, in order.
+ARGUMENTS: dict[CommandName, tuple[str, ...]] = {
+    **dict.fromkeys(get_args(UrlEventType), ("url",)),
     "conversion": ("order",),
     "identify": ("user_id",),
     "consent": ("value",),
     "debug": ("value",),
 }
-NAMES = tuple(_FIELDS)
 
 
 def parse(raw: object) -> Command | str:
@@ -80,9 +65,9 @@ def parse(raw: object) -> Command | str:
     if not isinstance(raw, list | tuple) or not raw or not isinstance(raw[0], str):
         return f'a command is an array like ["click", url]; got {_show(raw)}'
     name, args = raw[0], list(raw[1:])
-    fields = _FIELDS.get(name)
+    fields = ARGUMENTS.get(name)  # type: ignore[call-overload]
     if fields is None:
-        return f"unknown command {name!r}; known: {', '.join(NAMES)}"
+        return f"unknown command {name!r}; known: {', '.join(COMMAND_NAMES)}"
     if len(args) != len(fields):
         return f"{name!r} takes {len(fields)} argument(s) ({', '.join(fields)}), got {len(args)}"
     try:
@@ -100,12 +85,13 @@ def run(tracker: Tracker, raw: object, log: Log, at: float | None = None) -> boo
     if isinstance(command, str):
         log.error(f"bad command: {command}")
         return False
-    if isinstance(command, ClickCommand):
-        tracker.track_click(command.url, at=at)
-    elif isinstance(command, ImpressionCommand):
-        tracker.track_impression(command.url, at=at)
-    elif isinstance(command, ViewCommand):
-        tracker.track_view(command.url, at=at)
+    if isinstance(command, UrlEventCommand):
+        track = {
+            "click": tracker.track_click,
+            "impression": tracker.track_impression,
+            "view": tracker.track_view,
+        }[command.name]
+        track(command.url, at=at)
     elif isinstance(command, ConversionCommand):
         tracker.track_conversion(command.order, at=at)
     elif isinstance(command, IdentifyCommand):

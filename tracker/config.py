@@ -8,11 +8,12 @@ to its default, so a typo never stops tracking.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from tracker.urls import normalize_origin
+from tracker.vocabulary import Consent
 
 DEFAULT_BEACON_ORIGIN = "https://events.newtail-media.newtail.com.br"
 DEFAULT_CONVERSION_URL = DEFAULT_BEACON_ORIGIN + "/v1/beacon/conversion"
@@ -55,7 +56,7 @@ class TrackerConfig(BaseModel):
         default=None, description="The host's session id; else one is generated and kept."
     )
     debug: bool = Field(default=False, description="Log every decision to the console.")
-    consent: Literal["granted", "pending", "denied"] = Field(
+    consent: Consent = Field(
         default="granted",
         description='"pending": store and send nothing until granted; "denied": clear and stop.',
     )

@@ -5,11 +5,12 @@ The host may pass raw ``email``, ``phone``, ``social_id`` (CPF/CNPJ), ``first_na
 and ``last_name``; they are normalised as VTEX prescribes, hashed (lowercase hex) and
 sent as ``*_hashed``. Raw values are never sent, stored or logged. Fields that arrive
 already hashed pass through unchanged.
+
+:func:`prepare` turns an order into what the tracker sends: its dedup key and body.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -23,6 +24,12 @@ from pydantic import (
     model_validator,
 )
 
+from tracker import dedup
+from tracker.config import TrackerConfig
+from tracker.identity import Identity
+from tracker.ids import sha256_hex
+from tracker.limits import MAX_BODY_CHARS
+
 _HASHED = re.compile(r"^[0-9a-f]{64}$")
 # Raw personal fields and where their hash goes.
 PERSONAL_FIELDS = {
@@ -33,10 +40,6 @@ PERSONAL_FIELDS = {
     "last_name": "last_name_hashed",
 }
 DEFAULT_COUNTRY_CODE = "55"  # Brazil: a 10- or 11-digit phone without a country code
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def normalize_email(raw: str) -> str:
@@ -115,7 +118,7 @@ class ConversionBody(BaseModel):
             raise ValueError("must be an ISO-8601 date-time, e.g. 2026-01-01T09:20:00Z") from exc
         if parsed.tzinfo is None:
             raise ValueError("must carry a time zone (UTC), e.g. 2026-01-01T09:20:00Z")
-        return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return _format_utc(parsed)
 
     @model_validator(mode="before")
     @classmethod
@@ -140,9 +143,23 @@ def hash_personal_data(order: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def hash_order(order: object) -> dict[str, Any] | str:
+    """The order with its personal data hashed, or why it is not an order."""
+    if not isinstance(order, dict):
+        return f"an order is an object, not {type(order).__name__}"
+    try:
+        return hash_personal_data(order)
+    except ValueError as exc:
+        return str(exc)
+
+
+def _format_utc(moment: datetime) -> str:
+    """``2026-01-01T09:20:00.000Z``: UTC, milliseconds, as VTEX's examples."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def iso_utc(epoch_seconds: float) -> str:
-    moment = datetime.fromtimestamp(epoch_seconds, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return _format_utc(datetime.fromtimestamp(epoch_seconds, UTC))
 
 
 def build_conversion(
@@ -174,3 +191,24 @@ def build_conversion(
             where = ".".join(str(p) for p in err["loc"]) or "order"
             problems.append(f"{where}: {err['msg']}")
         return "; ".join(problems[:6])
+
+
+def prepare(
+    order: object, ids: Identity, now: float, config: TrackerConfig
+) -> tuple[str, str] | str:
+    """The dedup key and JSON body of a conversion, or a message naming what is wrong."""
+    body = build_conversion(
+        order,
+        user_id=ids.user_id,
+        session_id=ids.session_id,
+        now=now,
+        publisher_id=config.publisher_id,
+        channel=config.channel,
+    )
+    if isinstance(body, str):
+        return body
+    text = body.model_dump_json(exclude_none=True)
+    if len(text) > MAX_BODY_CHARS:
+        return f"the order is {len(text)} characters of JSON (limit {MAX_BODY_CHARS})"
+    # VTEX deduplicates conversions by order_id (30 days): so do we.
+    return dedup.dedup_key("conversion", "", "", body.order_id), text

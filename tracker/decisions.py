@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Outcome = Literal[
-    "sent", "queued", "delivered", "rejected", "failed", "dropped", "deduplicated", "refused"
-]
+from tracker.vocabulary import EventType, Outcome
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    type: str
+    type: EventType
     url: str
     outcome: Outcome
     reason: str = ""

@@ -52,7 +52,7 @@ class IdentityRecord(BaseModel):
     session_seen: float = Field(ge=0)
 
 
-class DedupEntry(BaseModel):
+class DedupMark(BaseModel):
     """``adtracker:d:<key>``: until when (epoch seconds) an event with that key is a duplicate."""
 
     model_config = ConfigDict(extra="ignore")

@@ -1,6 +1,6 @@
 """The durable outbox: every accepted event is stored before it is dispatched and
 removed on a 2xx or a final 4xx, so a crash, an unload or a network fault cannot
-lose it.
+lose it. Sending, retries and results are ``tracker.delivery``'s.
 
 Each event is its own key (``adtracker:o:<event id>``): adding one is a single
 write, so two tabs never overwrite each other's events. A *lease* marks an entry
@@ -13,20 +13,18 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from tracker.keys import OUTBOX_PREFIX
+from tracker.limits import MAX_BODY_CHARS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES, MAX_URL_CHARS
 from tracker.store import Store
-
-# Bounds: the outbox never holds more than this, whatever happens.
-MAX_ENTRIES = 100
-MAX_BYTES = 48 * 1024  # characters of JSON, summed over entries
+from tracker.vocabulary import EventType
 
 
 class OutboxEntry(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str = Field(min_length=1, max_length=64)
-    type: str = Field(pattern=r"^(click|impression|view|conversion)$")
-    url: str = Field(min_length=1, max_length=8192)
-    body: str = Field(max_length=32 * 1024)
+    type: EventType
+    url: str = Field(min_length=1, max_length=MAX_URL_CHARS)
+    body: str = Field(max_length=MAX_BODY_CHARS)
     created: float = Field(ge=0)
     attempts: int = Field(default=0, ge=0)
     next_at: float = Field(default=0.0, ge=0)
@@ -39,7 +37,9 @@ class OutboxEntry(BaseModel):
 
 
 def over_bounds(
-    entries: list[OutboxEntry], max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES
+    entries: list[OutboxEntry],
+    max_entries: int = MAX_OUTBOX_ENTRIES,
+    max_chars: int = MAX_OUTBOX_CHARS,
 ) -> list[OutboxEntry]:
     """The entries to drop, oldest first, so that the rest fit both bounds."""
     by_age = sorted(entries, key=lambda e: (e.created, e.id))
@@ -47,7 +47,7 @@ def over_bounds(
     total = sum(sizes)
     drop: list[OutboxEntry] = []
     for entry, size in zip(by_age, sizes, strict=True):
-        if len(by_age) - len(drop) <= max_entries and total <= max_bytes:
+        if len(by_age) - len(drop) <= max_entries and total <= max_chars:
             break
         drop.append(entry)
         total -= size

@@ -1,52 +1,67 @@
-"""What a beacon's HTTP result means (pure): delivered, rejected for good, or failed."""
+"""What a beacon's result means (pure): one decision per result, like analytics-next's
+``getStatusBehavior``.
+
+- delivered: a 2xx answer.
+- rejected: a final answer (a redirect, 422 or any other 4xx); never sent again.
+- failed: no answer, or 408, 429 or 5xx; the same request could succeed later, so it
+  is retried (within ``retry.resend_allowed``).
+
+And whether the attempt *may have reached* the server: everything may, except an
+answer that says the request was not processed at all (408, 429, 503).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import ValidationError
 
+from tracker.limits import MAX_RESPONSE_CHARS
 from tracker.models import AjvErrors
 from tracker.ports import SendResult
-from tracker.retry import is_retryable
+from tracker.vocabulary import Verdict
 
-Verdict = Literal["delivered", "rejected", "failed"]
-
-# Responses larger than this are not parsed (a hostile or broken server cannot make us
-# spend memory or time on them).
-MAX_PARSED_BODY = 64 * 1024
+# Answers that say the request was not processed at all.
+_NOT_PROCESSED = frozenset({408, 429, 503})
+_FAILED_STATUSES = frozenset({408, 429})  # and every 5xx
 
 
 @dataclass(frozen=True, slots=True)
-class Classified:
+class StatusBehavior:
     verdict: Verdict
     reason: str
-    # True when the same request could succeed later (network error, 408, 429, 5xx).
-    transient: bool = False
+    # Could the server have counted this attempt?
+    may_have_reached: bool
+
+    @property
+    def retry(self) -> bool:
+        """Send it again later: only a failed attempt is retried."""
+        return self.verdict == "failed"
 
 
-def classify(result: SendResult) -> Classified:
+def status_behavior(result: SendResult) -> StatusBehavior:
+    """The verdict on one result, whether to retry it, and whether it may have been counted."""
     status = result.status
     if result.redirected:
-        return Classified(
-            "rejected", "the server answered with a redirect, which is never followed"
-        )
+        why = "the server answered with a redirect, which is never followed"
+        return StatusBehavior("rejected", why, may_have_reached=True)
     if status is None:
         why = "timed out" if result.timed_out else f"network error: {result.error or 'no response'}"
-        return Classified("failed", why, True)
+        # a network error or timeout may come after the server got the body
+        return StatusBehavior("failed", why, may_have_reached=True)
+    reached = status not in _NOT_PROCESSED
     if 200 <= status < 300:
-        return Classified("delivered", f"HTTP {status}")
+        return StatusBehavior("delivered", f"HTTP {status}", reached)
     if status == 422:
-        return Classified("rejected", f"HTTP 422: {describe_422(result.body)}")
-    if is_retryable(result):
-        return Classified("failed", f"HTTP {status}", True)
-    return Classified("rejected", f"HTTP {status}")
+        return StatusBehavior("rejected", f"HTTP 422: {describe_422(result.body)}", reached)
+    if status in _FAILED_STATUSES or status >= 500:
+        return StatusBehavior("failed", f"HTTP {status}", reached)
+    return StatusBehavior("rejected", f"HTTP {status}", reached)
 
 
 def describe_422(body: str) -> str:
     """Name what VTEX Ads says is wrong, from its Ajv-style error list."""
-    if len(body) > MAX_PARSED_BODY:
+    if len(body) > MAX_RESPONSE_CHARS:
         return f"validation failed (response of {len(body)} bytes not parsed)"
     try:
         errors = AjvErrors.validate_json(body)

@@ -1,14 +1,14 @@
-"""Retry policy (pure): which failures are retried, how long to wait, and when a
-resend is no longer safe.
+"""Retry policy (pure): how long to wait before a failed event is sent again, and when
+a resend is no longer safe. Which results failed (and are retried) is decided in
+``responses.status_behavior``.
 
-- Retried: network errors, timeouts, 408, 429 and 5xx. Everything else is final.
 - Wait: exponential backoff with full jitter (``rand × min(cap, base × 2^attempt)``),
   or the server's ``Retry-After`` when it sends one (clamped).
 - Safe to resend: an event whose earlier attempt *may* have reached the server is
   resent only inside the platform's dedup window for its type, where a duplicate is
   absorbed by the server; later it is dropped, because a late resend could
   double-count. An event that certainly never reached the server (queued offline, or
-  answered 408/429/503) may be sent until it is ``MAX_AGE_SECONDS`` old.
+  answered 408/429/503) may be sent until it is ``MAX_EVENT_AGE_SECONDS`` old.
 """
 
 from __future__ import annotations
@@ -16,32 +16,15 @@ from __future__ import annotations
 from email.utils import parsedate_to_datetime
 
 from tracker.dedup import WINDOWS
+from tracker.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
 from tracker.ports import SendResult
+from tracker.vocabulary import EventType
 
 BASE_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 300.0
 MAX_RETRY_AFTER_SECONDS = 3600.0
-# An event never known to have reached the server is kept this long at most.
-MAX_AGE_SECONDS = 24 * 3600.0
-
-# Answers that say the request was not processed at all.
-_NOT_PROCESSED = frozenset({408, 429, 503})
-
-
-def is_retryable(result: SendResult) -> bool:
-    status = result.status
-    if result.redirected:
-        return False
-    if status is None:
-        return True  # network error or timeout
-    return status in (408, 429) or status >= 500
-
-
-def may_have_reached(result: SendResult) -> bool:
-    """Could the server have counted this attempt?"""
-    if result.status is None:
-        return True  # a network error or timeout may come after the server got the body
-    return result.status not in _NOT_PROCESSED
+# Only these answers' Retry-After is honoured (both say "not processed, come back later").
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
 def backoff_delay(attempt: int, rand: float) -> float:
@@ -66,24 +49,24 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 
 
 def next_delay(result: SendResult, attempt: int, rand: float, now: float) -> float:
-    honoured = result.status in (429, 503)
+    honoured = result.status in _RETRY_AFTER_STATUSES
     after = parse_retry_after(result.retry_after, now) if honoured else None
     return after if after is not None else backoff_delay(attempt, rand)
 
 
 def resend_allowed(
-    event_type: str, created: float, maybe_reached: bool, now: float
+    event_type: EventType, created: float, maybe_reached: bool, now: float
 ) -> tuple[bool, str]:
     """May an event created at ``created`` be (re)sent now?"""
     age = now - created
     if maybe_reached:
-        window = WINDOWS.get(event_type, 0.0)
+        window = WINDOWS[event_type]
         if age >= window:
             return False, (
                 f"an earlier attempt may have reached the server and its {event_type} dedup "
                 f"window ({window:g} s) has passed: a resend could double-count"
             )
         return True, ""
-    if age >= MAX_AGE_SECONDS:
-        return False, f"older than {MAX_AGE_SECONDS / 3600:g} h"
+    if age >= MAX_EVENT_AGE_SECONDS:
+        return False, f"older than {MAX_EVENT_AGE_SECONDS / HOUR_SECONDS:g} h"
     return True, ""

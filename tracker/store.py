@@ -13,12 +13,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from tracker.limits import MAX_STORED_VALUE_CHARS
 from tracker.ports import Log, Storage
 
 M = TypeVar("M", bound=BaseModel)
-
-# A value larger than this under one of our keys is treated as corrupt.
-MAX_VALUE_CHARS = 64 * 1024
 
 
 def _is_quota_error(exc: BaseException) -> bool:
@@ -46,12 +44,15 @@ class MemoryStorage:
 
 
 class Store:
-    def __init__(self, storage: Storage, log: Log) -> None:
+    def __init__(
+        self, storage: Storage, log: Log, make_room: Callable[[Store], None] | None = None
+    ) -> None:
         self._storage: Storage = storage
         self._log = log
         self.in_memory = False  # True once a storage fault forced the memory fallback
-        # Called once when a write hits the quota, to free some of our own space.
-        self.make_room: Callable[[], None] | None = None
+        # Called when a write hits the quota, to free some of our own space; then the
+        # write is tried once more.
+        self._make_room = make_room
 
     def _fall_back(self, exc: BaseException) -> None:
         if not self.in_memory:
@@ -74,14 +75,14 @@ class Store:
             self._storage.set(key, value)
             return
         except Exception as exc:
-            if not _is_quota_error(exc) or self.make_room is None:
+            if not _is_quota_error(exc) or self._make_room is None:
                 self._fall_back(exc)
                 self._storage.set(key, value)
                 return
             first = exc
         self._log.debug("storage quota exceeded: pruning the tracker's own keys and retrying once")
         try:
-            self.make_room()
+            self._make_room(self)
             self._storage.set(key, value)
         except Exception:
             self._fall_back(first)
@@ -106,8 +107,8 @@ class Store:
         raw = self.raw_get(key)
         if raw is None:
             return None
-        if len(raw) > MAX_VALUE_CHARS:
-            self._discard(key, f"{len(raw)} characters, over the {MAX_VALUE_CHARS} limit")
+        if len(raw) > MAX_STORED_VALUE_CHARS:
+            self._discard(key, f"{len(raw)} characters, over the {MAX_STORED_VALUE_CHARS} limit")
             return None
         try:
             return model.model_validate_json(raw)

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-MAX_URL_LENGTH = 8192
+from tracker.limits import MAX_URL_CHARS
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -66,9 +67,9 @@ def check_beacon_url(raw: object, allowed_origins: tuple[str, ...] | frozenset[s
         return UrlVerdict(False, f"the ad URL is not text ({type(raw).__name__})")
     if raw == "":
         return UrlVerdict(False, "the ad URL is empty")
-    if len(raw) > MAX_URL_LENGTH:
+    if len(raw) > MAX_URL_CHARS:
         return UrlVerdict(
-            False, f"the ad URL is {len(raw)} characters long (limit {MAX_URL_LENGTH})"
+            False, f"the ad URL is {len(raw)} characters long (limit {MAX_URL_CHARS})"
         )
     if raw != raw.strip():
         return UrlVerdict(

@@ -16,10 +16,6 @@ VIEW_RATIO = 0.5
 VIEW_SECONDS = 1.0
 
 
-def impression_due(painted: bool, intersecting: bool) -> bool:
-    return painted and intersecting
-
-
 @dataclass(frozen=True, slots=True)
 class ViewTimer:
     """Time accumulated towards a view. ``since`` is set while the clock runs."""

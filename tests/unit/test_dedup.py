@@ -1,7 +1,8 @@
 import pytest
 
-from tracker.dedup import MAX_ENTRIES, WINDOWS, dedup_key, expiry_for, is_duplicate, to_prune
+from tracker.dedup import WINDOWS, dedup_key, expiry_for, is_duplicate, to_prune
 from tracker.keys import PREFIX
+from tracker.limits import MAX_MARKS
 
 T = 1_800_000_000.0
 
@@ -33,7 +34,7 @@ def test_windows_match_vtex() -> None:
     }
 
 
-def test_no_entry_is_never_a_duplicate() -> None:
+def test_no_mark_is_never_a_duplicate() -> None:
     assert is_duplicate(None, T) is False
 
 
@@ -51,13 +52,13 @@ def test_key_depends_on_every_part() -> None:
 
 
 def test_prune_removes_expired_and_caps() -> None:
-    entries = {f"k{i}": T + i for i in range(-5, MAX_ENTRIES + 10)}
-    doomed = to_prune(entries, T, MAX_ENTRIES)
-    kept = set(entries) - set(doomed)
-    assert len(kept) == MAX_ENTRIES
-    assert all(entries[k] > T for k in kept)
-    # the soonest-expiring live entries go first
-    assert min(entries[k] for k in kept) == T + 10
+    marks = {f"k{i}": T + i for i in range(-5, MAX_MARKS + 10)}
+    doomed = to_prune(marks, T, MAX_MARKS)
+    kept = set(marks) - set(doomed)
+    assert len(kept) == MAX_MARKS
+    assert all(marks[k] > T for k in kept)
+    # the soonest-expiring live marks go first
+    assert min(marks[k] for k in kept) == T + 10
     assert "k0" in doomed and "k-5" in doomed
 
 

@@ -4,9 +4,9 @@ import json
 
 from tests.unit.fakes import AD1, AD2, ORIGIN, FakeClock, make_rig
 from tracker import keys
-from tracker.outbox import MAX_ENTRIES as OUTBOX_MAX
+from tracker.delivery import LEASE_MARGIN_SECONDS
+from tracker.limits import MAX_OUTBOX_ENTRIES as OUTBOX_MAX
 from tracker.store import MemoryStorage
-from tracker.tracker import LEASE_MARGIN_SECONDS
 
 LEASE_SECONDS = 10.0 + LEASE_MARGIN_SECONDS
 

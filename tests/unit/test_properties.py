@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 
 from tests.unit.fakes import ORIGIN, FakeClock, make_rig
 from tracker import keys
-from tracker.dedup import MAX_ENTRIES as DEDUP_MAX
 from tracker.dedup import WINDOWS
-from tracker.outbox import MAX_BYTES, MAX_ENTRIES
+from tracker.limits import MAX_MARKS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES
+from tracker.marks import PRUNE_EVERY
 from tracker.store import MemoryStorage
-from tracker.tracker import PRUNE_EVERY
 
 URLS = [
     f"{ORIGIN}/v1/beacon/click/a?pos=1",
@@ -128,10 +127,10 @@ def test_invariants(sequence: list[tuple[str, object]]) -> None:
         ours = {k: v for k, v in storage.data.items() if k.startswith(keys.PREFIX)}
         assert len(ours) == len(storage.data)  # every key is ours and prefixed
         dedup_marks = [k for k in ours if k.startswith(keys.DEDUP_PREFIX)]
-        assert len(dedup_marks) <= DEDUP_MAX + PRUNE_EVERY
+        assert len(dedup_marks) <= MAX_MARKS + PRUNE_EVERY
         box = [v for k, v in ours.items() if k.startswith(keys.OUTBOX_PREFIX)]
-        assert len(box) <= MAX_ENTRIES + 1
-        assert sum(len(v) for v in box) <= MAX_BYTES + 2048
+        assert len(box) <= MAX_OUTBOX_ENTRIES + 1
+        assert sum(len(v) for v in box) <= MAX_OUTBOX_CHARS + 2048
 
     all_sent += [s.url for s in rig.transport.sent]
     # 3. the allow-list

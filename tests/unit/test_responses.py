@@ -2,8 +2,9 @@ import json
 
 import pytest
 
+from tracker.limits import MAX_RESPONSE_CHARS
 from tracker.ports import SendResult
-from tracker.responses import MAX_PARSED_BODY, classify, describe_422
+from tracker.responses import describe_422, status_behavior
 
 AJV_422 = json.dumps(
     [
@@ -26,30 +27,55 @@ AJV_422 = json.dumps(
 
 
 @pytest.mark.parametrize(
-    ("result", "verdict", "transient"),
+    ("result", "verdict", "retry", "reached"),
     [
-        (SendResult(202, '{"messages": ["click will be processed soon"]}'), "delivered", False),
-        (SendResult(202, ""), "delivered", False),  # one guide says 202 has no body
-        (SendResult(200, "not json"), "delivered", False),
-        (SendResult(204), "delivered", False),
-        (SendResult(422, AJV_422), "rejected", False),
-        (SendResult(400), "rejected", False),
-        (SendResult(404), "rejected", False),
-        (SendResult(408), "failed", True),
-        (SendResult(429), "failed", True),
-        (SendResult(500), "failed", True),
-        (SendResult(503), "failed", True),
-        (SendResult(None, error="TypeError: Failed to fetch"), "failed", True),
+        (SendResult(202, '{"messages": ["click will be processed soon"]}'), "delivered", 0, 1),
+        (SendResult(202, ""), "delivered", 0, 1),  # one guide says 202 has no body
+        (SendResult(200, "not json"), "delivered", 0, 1),
+        (SendResult(204), "delivered", 0, 1),
+        (SendResult(422, AJV_422), "rejected", 0, 1),
+        (SendResult(422), "rejected", 0, 1),
+        (SendResult(400), "rejected", 0, 1),
+        (SendResult(404), "rejected", 0, 1),
+        (SendResult(0, redirected=True), "rejected", 0, 1),
+        (SendResult(302, redirected=True), "rejected", 0, 1),
+        (SendResult(408), "failed", 1, 0),  # 408, 429 and 503 say "not processed"
+        (SendResult(429), "failed", 1, 0),
+        (SendResult(503), "failed", 1, 0),
+        (SendResult(500), "failed", 1, 1),
+        (SendResult(502), "failed", 1, 1),
+        (SendResult(504), "failed", 1, 1),
+        (SendResult(None, error="TypeError: Failed to fetch"), "failed", 1, 1),
+        (SendResult(None, error="Failed to fetch"), "failed", 1, 1),
+        (SendResult(None, timed_out=True), "failed", 1, 1),
     ],
 )
-def test_classify(result: SendResult, verdict: str, transient: bool) -> None:
-    c = classify(result)
-    assert (c.verdict, c.transient) == (verdict, transient)
+def test_status_behavior(result: SendResult, verdict: str, retry: int, reached: int) -> None:
+    behavior = status_behavior(result)
+    assert (behavior.verdict, behavior.retry, behavior.may_have_reached) == (
+        verdict,
+        bool(retry),
+        bool(reached),
+    )
+
+
+@pytest.mark.parametrize(
+    ("result", "needle"),
+    [
+        (SendResult(None, timed_out=True), "timed out"),
+        (SendResult(None, error="TypeError: Failed to fetch"), "network error: TypeError"),
+        (SendResult(None), "network error: no response"),
+        (SendResult(0, redirected=True), "redirect"),
+        (SendResult(503), "HTTP 503"),
+    ],
+)
+def test_status_behavior_says_why(result: SendResult, needle: str) -> None:
+    assert needle in status_behavior(result).reason
 
 
 def test_422_names_the_missing_property() -> None:
     assert "missing property 'user_id'" in describe_422(AJV_422)
-    assert "missing property 'user_id'" in classify(SendResult(422, AJV_422)).reason
+    assert "missing property 'user_id'" in status_behavior(SendResult(422, AJV_422)).reason
 
 
 def test_422_with_nested_path() -> None:
@@ -65,7 +91,7 @@ def test_422_with_nested_path() -> None:
         ("<html>bad gateway</html>", "not an Ajv error list"),
         ('{"error": "x"}', "not an Ajv error list"),
         ("[]", "empty error list"),
-        ("[" + "1," * MAX_PARSED_BODY + "1]", "not parsed"),
+        ("[" + "1," * MAX_RESPONSE_CHARS + "1]", "not parsed"),
     ],
 )
 def test_422_with_odd_bodies(body: str, needle: str) -> None:

@@ -1,42 +1,17 @@
 import pytest
 
+from tracker.limits import MAX_EVENT_AGE_SECONDS
 from tracker.ports import SendResult
 from tracker.retry import (
-    MAX_AGE_SECONDS,
     MAX_DELAY_SECONDS,
     MAX_RETRY_AFTER_SECONDS,
     backoff_delay,
-    is_retryable,
-    may_have_reached,
     next_delay,
     parse_retry_after,
     resend_allowed,
 )
 
 NOW = 1_800_000_000.0
-
-
-@pytest.mark.parametrize(
-    ("result", "retryable", "reached"),
-    [
-        (SendResult(None, error="Failed to fetch"), True, True),
-        (SendResult(None, timed_out=True), True, True),
-        (SendResult(408), True, False),
-        (SendResult(429), True, False),
-        (SendResult(503), True, False),
-        (SendResult(500), True, True),
-        (SendResult(502), True, True),
-        (SendResult(504), True, True),
-        (SendResult(202), False, True),
-        (SendResult(400), False, True),
-        (SendResult(404), False, True),
-        (SendResult(422), False, True),
-        (SendResult(0, redirected=True), False, True),
-    ],
-)
-def test_classification(result: SendResult, retryable: bool, reached: bool) -> None:
-    assert is_retryable(result) is retryable
-    assert may_have_reached(result) is reached
 
 
 @pytest.mark.parametrize(
@@ -101,8 +76,8 @@ def test_next_delay_honours_retry_after_on_429_and_503_only() -> None:
         ("view", 61, True, False),
         ("conversion", 29 * 86400, True, True),
         ("click", 3600 * 5, False, True),  # never reached the server: still safe
-        ("impression", MAX_AGE_SECONDS - 1, False, True),
-        ("impression", MAX_AGE_SECONDS, False, False),
+        ("impression", MAX_EVENT_AGE_SECONDS - 1, False, True),
+        ("impression", MAX_EVENT_AGE_SECONDS, False, False),
     ],
 )
 def test_resend_window(event_type: str, age: float, maybe_reached: bool, allowed: bool) -> None:

@@ -3,9 +3,10 @@ import json
 from tests.unit.fakes import AD1, AD2, ORIGIN, T0, ThrowingStorage, make_rig
 from tests.unit.test_responses import AJV_422
 from tracker import keys
-from tracker.dedup import MAX_ENTRIES
+from tracker.limits import MAX_EVENT_AGE_SECONDS, MAX_MARKS
+from tracker.marks import PRUNE_EVERY
 from tracker.store import MemoryStorage
-from tracker.tracker import PREBOOT_MAX_AGE_SECONDS, PRUNE_EVERY, Tracker
+from tracker.tracker import Tracker
 
 
 def started(**kw):
@@ -135,7 +136,7 @@ def test_preboot_clicks_are_taken_over_once() -> None:
         {"u": AD1, "t": (T0 - 5) * 1000},
         {"u": AD1, "t": (T0 - 4) * 1000},  # a double click before boot
         {"u": "javascript:x", "t": T0 * 1000},
-        {"u": AD2, "t": (T0 - PREBOOT_MAX_AGE_SECONDS - 1) * 1000},  # too old
+        {"u": AD2, "t": (T0 - MAX_EVENT_AGE_SECONDS - 1) * 1000},  # too old
         {"bad": True},
     ]
     storage.data[keys.PREBOOT] = json.dumps(queue)
@@ -191,17 +192,17 @@ def test_throwing_storage_falls_back_to_memory() -> None:
 
 def test_storage_stays_bounded_however_many_ads_are_clicked() -> None:
     rig = started()
-    for i in range(MAX_ENTRIES + 3 * PRUNE_EVERY):
+    for i in range(MAX_MARKS + 3 * PRUNE_EVERY):
         rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/ad-{i}")
         rig.transport.answer(i, 202)
         rig.scheduler.run()
-    dedup_entries = [k for k in rig.storage.data if k.startswith(keys.DEDUP_PREFIX)]
-    assert len(dedup_entries) <= MAX_ENTRIES + PRUNE_EVERY
+    dedup_marks = [k for k in rig.storage.data if k.startswith(keys.DEDUP_PREFIX)]
+    assert len(dedup_marks) <= MAX_MARKS + PRUNE_EVERY
     total = sum(len(k) + len(v) for k, v in rig.storage.data.items())
     assert total * 2 < 64 * 1024  # localStorage counts UTF-16 code units
 
 
-def test_expired_entries_are_pruned_at_start() -> None:
+def test_expired_marks_are_pruned_at_start() -> None:
     rig = started()
     rig.tracker.track_click(AD1)
     rig.clock.advance(3601)

@@ -1,6 +1,7 @@
 import pytest
 
-from tracker.urls import MAX_URL_LENGTH, check_beacon_url, normalize_origin
+from tracker.limits import MAX_URL_CHARS
+from tracker.urls import check_beacon_url, normalize_origin
 
 ALLOWED = frozenset({"https://events.newtail-media.newtail.com.br", "http://127.0.0.1:8001"})
 OK = "https://events.newtail-media.newtail.com.br/v1/beacon/click/abc?pos=1&x=%2F"
@@ -34,7 +35,7 @@ OK = "https://events.newtail-media.newtail.com.br/v1/beacon/click/abc?pos=1&x=%2
         ("https://events.newtail-media.newtail.com.br:99999/x", "does not parse"),
         ("not a url at all", "character ' '"),
         ("", "empty"),
-        (OK + "&p=" + "a" * MAX_URL_LENGTH, "characters long"),
+        (OK + "&p=" + "a" * MAX_URL_CHARS, "characters long"),
         ("https:events.newtail-media.newtail.com.br/x", "not an absolute"),
         (None, "not text"),
         (42, "not text"),

@@ -1,16 +1,8 @@
 import pytest
 
-from tracker.visibility import VIEW_SECONDS, ViewTimer, impression_due, update
+from tracker.visibility import VIEW_SECONDS, ViewTimer, update
 
 T = 1000.0
-
-
-@pytest.mark.parametrize(
-    ("painted", "intersecting", "due"),
-    [(True, True, True), (True, False, False), (False, True, False), (False, False, False)],
-)
-def test_impression_rule(painted: bool, intersecting: bool, due: bool) -> None:
-    assert impression_due(painted, intersecting) is due
 
 
 def run(steps: list[tuple[float, dict]], end: float) -> bool:

@@ -17,7 +17,7 @@ from pyodide.ffi import create_once_callable, create_proxy
 
 from tracker.browser.platform import ELEMENT_NODE, is_null, js_object
 from tracker.tracker import Tracker
-from tracker.visibility import ViewTimer, impression_due, update
+from tracker.visibility import ViewTimer, update
 
 IMPRESSION_ATTR = "data-ad-impression-url"
 VIEW_ATTR = "data-ad-view-url"
@@ -205,7 +205,7 @@ class AdWatcher:
     def _check_impression(self, state: AdState) -> None:
         if state.impression_url is None or state.impressed or not state.intersecting:
             return
-        if impression_due(painted(state.element), state.intersecting):
+        if painted(state.element):  # and intersecting, checked above
             state.impressed = True
             self._tracker.track_impression(state.impression_url)
         elif not state.rechecking:

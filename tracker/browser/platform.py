@@ -10,12 +10,11 @@ from typing import Any
 import js
 from pyodide.ffi import create_once_callable, create_proxy, jsnull, to_js
 
+from tracker.limits import MAX_RESPONSE_CHARS
 from tracker.ports import SendResult
 
 LOG_PREFIX = "[adtracker]"
 FALLBACK_JITTER_MS = 400
-# A response body is read only up to this size (a hostile server cannot make us hold more).
-MAX_RESPONSE_CHARS = 64 * 1024
 
 
 ELEMENT_NODE = 1  # Node.ELEMENT_NODE

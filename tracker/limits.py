@@ -1,0 +1,43 @@
+"""Every size, count and age bound of the core, each defined once.
+
+Bounds keep the tracker's memory and localStorage small whatever the host page or a
+server does. Where the browser edge needs one, it imports it from here.
+"""
+
+from __future__ import annotations
+
+KIB = 1024
+HOUR_SECONDS = 3600.0
+
+# --- what may be sent -------------------------------------------------------------------
+
+# A beacon URL longer than this is refused (VTEX's URLs are a few hundred characters).
+MAX_URL_CHARS = 8192
+# A request body larger than this is refused (it must fit the outbox): in practice only
+# a conversion with very many items comes near it.
+MAX_BODY_CHARS = 32 * KIB
+# An event never known to have reached the server (queued offline, answered 408/429/503,
+# or a click the loader queued before Python started) is sent until it is this old.
+MAX_EVENT_AGE_SECONDS = 24 * HOUR_SECONDS
+
+# --- what is read ------------------------------------------------------------------------
+
+# A response body is read and parsed only up to this size: a hostile or broken server
+# cannot make us spend memory or time on more.
+MAX_RESPONSE_CHARS = 64 * KIB
+
+# --- what is kept -------------------------------------------------------------------------
+
+# A value under one of our storage keys larger than this is treated as corrupt. The
+# largest value we write is an outbox entry (a URL, a body and a few fields).
+MAX_STORED_VALUE_CHARS = 2 * MAX_BODY_CHARS
+# Dedup marks kept in storage; beyond it the soonest-expiring go first. 400 marks take
+# about 19,000 characters. Dropping one early can only let through an event the server
+# itself deduplicates, never lose one.
+MAX_MARKS = 400
+# The outbox never holds more than this many events, nor more characters of JSON summed
+# over its entries, whatever happens; beyond them its oldest events are dropped.
+MAX_OUTBOX_ENTRIES = 100
+MAX_OUTBOX_CHARS = 48 * KIB
+# Events waiting for consent, in memory only.
+MAX_WAITING = 100
