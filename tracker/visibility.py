@@ -1,11 +1,13 @@
-"""Viewability and impression rules (pure, driven by an injected clock).
+"""The view rule (pure, driven by an injected clock).
 
-- Impression: the ad is *painted* (not ``display:none``/``visibility:hidden`` on it or
-  an ancestor, not zero-sized, not inside a closed ``<details>``, not skipped by
-  ``content-visibility``) and at least part of it is in the viewport.
 - View: at least ``VIEW_RATIO`` of the ad's own area is in the viewport for
   ``VIEW_SECONDS``. The timer pauses while the tab is hidden and restarts from zero
   when the ad drops below the ratio.
+
+The impression rule needs the DOM, so it lives at the edge (``tracker.browser.ads``): the
+ad is *painted* (not ``display:none``/``visibility:hidden`` on it or an ancestor, not
+zero-sized, not inside a closed ``<details>``, not skipped by ``content-visibility``) and
+at least part of it is in the viewport.
 """
 
 from __future__ import annotations
