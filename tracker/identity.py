@@ -4,7 +4,7 @@
 - session_id: the host's ``data-session-id``, else a generated id kept in storage
   and renewed after ``session_ttl_days`` without activity.
 
-:class:`Ids` keeps the ids in use and their stored record (``adtracker:ids``).
+:class:`IdentityKeeper` keeps the ids in use and their stored record (``adtracker:ids``).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def needs_touch(record: IdentityRecord, now: float) -> bool:
     return now - record.session_seen >= TOUCH_INTERVAL_SECONDS
 
 
-class Ids:
+class IdentityKeeper:
     """The ids in use, the click/impression/view body that carries them, and their record."""
 
     def __init__(

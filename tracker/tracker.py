@@ -6,9 +6,10 @@ read and write one dedup mark, store the event in the outbox, send the request â
 defers logging, observers and housekeeping to the scheduler. Retries, flushes and the
 pre-boot takeover run under a cross-tab lock.
 
-- ids: ``identity.Ids``; dedup marks: ``marks.Marks``; conversions: ``conversion.prepare``;
-  the outbox, sending, retries and results: ``delivery.Delivery``; pre-boot clicks:
-  ``preboot``; logs and observers: ``reporting.Reporter``.
+- ids: ``identity.IdentityKeeper``; dedup marks: ``marks.Marks``; conversions:
+  ``conversion.prepare``; the outbox, sending, retries and results:
+  ``delivery.Delivery``; pre-boot clicks: ``preboot``; logs and observers:
+  ``reporting.Reporter``.
 - Consent is the facade's own: it gates every part.
 """
 
@@ -24,7 +25,7 @@ from tracker import conversion, dedup, keys, marks, preboot
 from tracker.config import HostId, TrackerConfig
 from tracker.decisions import Decision
 from tracker.delivery import Delivery, NoLocks
-from tracker.identity import Identity, Ids
+from tracker.identity import Identity, IdentityKeeper
 from tracker.limits import MAX_MARKS, MAX_WAITING
 from tracker.outbox import OutboxEntry
 from tracker.ports import Clock, IdSource, Locks, Log, Scheduler, Storage, Transport
@@ -66,7 +67,7 @@ class Tracker:
         self._consent: Consent = config.consent
         granted = self._granted
         self._marks = marks.Marks(self._store, clock, scheduler, granted)
-        self._idents = Ids(self._store, ids.new_id, scheduler, granted)
+        self._identity = IdentityKeeper(self._store, ids.new_id, scheduler, granted)
         self._delivery = Delivery(
             self._store,
             clock=clock,
@@ -94,9 +95,9 @@ class Tracker:
         """The ids sent with events; None while consent is not granted."""
         if not self._granted():
             return None
-        if self._idents.current is None:
-            return self._idents.resolve(self.config, self._clock.now())
-        return self._idents.current
+        if self._identity.current is None:
+            return self._identity.resolve(self.config, self._clock.now())
+        return self._identity.current
 
     @property
     def consent_state(self) -> Consent:
@@ -123,7 +124,7 @@ class Tracker:
     def _clear_everything(self) -> None:
         self._waiting.clear()
         self._marks.forget()
-        self._idents.forget()
+        self._identity.forget()
         for key in self._store.keys(keys.PREFIX):
             self._store.remove(key)
 
@@ -136,7 +137,7 @@ class Tracker:
             return False
         self.config = self.config.model_copy(update={"user_id": valid})
         if self._granted():
-            self._idents.resolve(self.config, self._clock.now())
+            self._identity.resolve(self.config, self._clock.now())
         return True
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -150,7 +151,7 @@ class Tracker:
         if self._consent == "pending":
             self._log.debug("consent pending: nothing is stored or sent until it is granted")
             return
-        self._idents.resolve(self.config, self._clock.now())
+        self._identity.resolve(self.config, self._clock.now())
         self._locks.run(keys.FLUSH_LOCK, self._start_locked)
         self._scheduler.soon(self.prune)
 
@@ -246,7 +247,7 @@ class Tracker:
             self._waiting.append((event_type, url, when, payload))
             self._reporter.decide(Decision(event_type, url, "queued", "waiting for consent"))
             return "queued"
-        ids = self._idents.for_event(self.config, now)
+        ids = self._identity.for_event(self.config, now)
         if event_type == "conversion":
             prepared = conversion.prepare(payload, ids, when, self.config)
             if isinstance(prepared, str):
@@ -256,7 +257,7 @@ class Tracker:
             if event_type == "view" and url in self._viewed:
                 return self._deduplicated(event_type, url, "viewed in this page view")
             key = dedup.dedup_key(event_type, ids.user_id, ids.session_id, url)
-            body = self._idents.body
+            body = self._identity.body
         if self._marks.seen(key, when):
             return self._deduplicated(event_type, url, "already sent in its window")
         self._marks.add(key, dedup.expiry_for(event_type, when))
