@@ -35,6 +35,7 @@ from tracker.urls import check_beacon_url
 from tracker.vocabulary import CONSENTS, Consent, EventType, Outcome
 
 _HOST_ID: TypeAdapter[str] = TypeAdapter(HostId)
+_CONSENT_WORDS = ", ".join(f'"{c}"' for c in CONSENTS[:-1]) + f' or "{CONSENTS[-1]}"'
 # (type, url, when, payload) of an event waiting for consent, in memory only
 _Waiting = tuple[EventType, str, float, dict[str, Any] | None]
 
@@ -107,7 +108,7 @@ class Tracker:
     def consent(self, value: object) -> bool:
         """ "granted" sends what waited; "denied" clears every adtracker: key and stops."""
         if value not in CONSENTS:
-            self._log.error(f'consent must be "granted", "pending" or "denied", not {value!r}')
+            self._log.error(f"consent must be {_CONSENT_WORDS}, not {value!r}")
             return False
         previous, self._consent = self._consent, value  # type: ignore[assignment]
         if value == "denied":
@@ -191,9 +192,13 @@ class Tracker:
         """True while decisions are logged to the console."""
         return self._reporter.on
 
+    @debug.setter
+    def debug(self, on: bool) -> None:
+        self._reporter.on = bool(on)
+
     def set_debug(self, on: bool) -> None:
         """Turn decision logging on or off at run time (``["debug", true]``)."""
-        self._reporter.on = bool(on)
+        self.debug = on
 
     # --- events ---------------------------------------------------------------------------
 
