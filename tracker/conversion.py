@@ -6,7 +6,8 @@ and ``last_name``; they are normalised as VTEX prescribes, hashed (lowercase hex
 sent as ``*_hashed``. Raw values are never sent, stored or logged. Fields that arrive
 already hashed pass through unchanged.
 
-:func:`prepare` turns an order into what the tracker sends: its dedup key and body.
+:func:`hash_order` runs first (personal data never waits in clear, even for consent);
+:func:`prepare` turns the hashed order into what the tracker sends: its dedup key and body.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from tracker import dedup
@@ -120,11 +120,6 @@ class ConversionBody(BaseModel):
             raise ValueError("must carry a time zone (UTC), e.g. 2026-01-01T09:20:00Z")
         return _format_utc(parsed)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _hash_personal_data(cls, data: Any) -> Any:
-        return hash_personal_data(data) if isinstance(data, dict) else data
-
 
 def hash_personal_data(order: dict[str, Any]) -> dict[str, Any]:
     """Replace raw personal fields by their normalised SHA-256 (``email`` → ``email_hashed``)."""
@@ -163,7 +158,7 @@ def iso_utc(epoch_seconds: float) -> str:
 
 
 def build_conversion(
-    order: object,
+    hashed_order: dict[str, Any],
     *,
     user_id: str,
     session_id: str,
@@ -171,9 +166,8 @@ def build_conversion(
     publisher_id: str | None,
     channel: str,
 ) -> ConversionBody | str:
-    """The body to send, or a message naming what is wrong (never echoing personal data)."""
-    if not isinstance(order, dict):
-        return f"an order is an object, not {type(order).__name__}"
+    """The body to send for an order hashed by :func:`hash_order`, or a message naming what
+    is wrong (never echoing personal data)."""
     data: dict[str, Any] = {
         "channel": channel,
         "user_id": user_id,
@@ -182,7 +176,7 @@ def build_conversion(
     }
     if publisher_id:
         data["publisher_id"] = publisher_id
-    data.update({k: v for k, v in order.items() if v is not None or k == "seller_id"})
+    data.update({k: v for k, v in hashed_order.items() if v is not None or k == "seller_id"})
     try:
         return ConversionBody.model_validate(data)
     except ValidationError as exc:
@@ -194,11 +188,11 @@ def build_conversion(
 
 
 def prepare(
-    order: object, ids: Identity, now: float, config: TrackerConfig
+    hashed_order: dict[str, Any], ids: Identity, now: float, config: TrackerConfig
 ) -> tuple[str, str] | str:
     """The dedup key and JSON body of a conversion, or a message naming what is wrong."""
     body = build_conversion(
-        order,
+        hashed_order,
         user_id=ids.user_id,
         session_id=ids.session_id,
         now=now,

@@ -254,6 +254,7 @@ class Tracker:
             return "queued"
         ids = self._identity.for_event(self.config, now)
         if event_type == "conversion":
+            assert payload is not None  # the order, hashed by track_conversion
             prepared = conversion.prepare(payload, ids, when, self.config)
             if isinstance(prepared, str):
                 return self._refuse_conversion(prepared)

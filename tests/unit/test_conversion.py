@@ -6,6 +6,7 @@ import pytest
 from tracker.conversion import (
     ConversionBody,
     build_conversion,
+    hash_order,
     hash_personal_data,
     iso_utc,
     normalize_email,
@@ -49,7 +50,8 @@ def build(order: dict, **kw):
         "channel": "ecommerce",
     }
     args.update(kw)
-    return build_conversion(order, **args)
+    hashed = hash_order(order)
+    return hashed if isinstance(hashed, str) else build_conversion(hashed, **args)
 
 
 def test_known_digests_and_no_raw_values() -> None:
@@ -156,3 +158,18 @@ def test_publisher_id_is_required() -> None:
 def test_hash_personal_data_leaves_other_fields() -> None:
     out = hash_personal_data({"email": "A@B.C", "order_id": "o"})
     assert out == {"order_id": "o", "email_hashed": sha("a@b.c")}
+
+
+@pytest.mark.parametrize("order", ["o-1", ["x"], None, 5])
+def test_hash_order_refuses_what_is_not_an_order(order: object) -> None:
+    message = hash_order(order)
+    assert isinstance(message, str) and message.startswith("an order is an object")
+
+
+def test_an_unhashed_order_can_never_become_a_body() -> None:
+    # build_conversion takes hashed orders; raw personal fields are refused, not sent
+    raw = {"order_id": "o", "email": "a@b.c", "email_hashed": sha("a@b.c"), "items": [ITEM]}
+    message = build_conversion(
+        raw, user_id="u", session_id="s", now=NOW, publisher_id="pub", channel="ecommerce"
+    )
+    assert isinstance(message, str) and "email" in message and "a@b.c" not in message
