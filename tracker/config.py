@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from tracker.limits import DAY_SECONDS
 from tracker.urls import normalize_origin
 from tracker.vocabulary import Consent
 
@@ -105,7 +106,7 @@ class TrackerConfig(BaseModel):
 
     @property
     def session_ttl_seconds(self) -> float:
-        return self.session_ttl_days * 86400.0
+        return self.session_ttl_days * DAY_SECONDS
 
 
 # Script-tag attribute names (without "data-") mapped to config fields.

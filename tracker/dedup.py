@@ -13,7 +13,7 @@ import math
 
 from tracker.ids import sha256_hex
 from tracker.keys import DEDUP_PREFIX
-from tracker.limits import HOUR_SECONDS, MAX_MARKS
+from tracker.limits import DAY_SECONDS, HOUR_SECONDS, MAX_MARKS
 from tracker.vocabulary import EventType
 
 # Windows in seconds, as VTEX Ads deduplicates on its side (see README "Ids and dedup").
@@ -22,7 +22,7 @@ WINDOWS: dict[EventType, float] = {
     "click": HOUR_SECONDS,
     "impression": 60.0,
     "view": 60.0,
-    "conversion": 30 * 24 * HOUR_SECONDS,
+    "conversion": 30 * DAY_SECONDS,
 }
 
 

@@ -14,15 +14,13 @@ from dataclasses import dataclass
 
 from tracker import keys
 from tracker.config import TrackerConfig
-from tracker.limits import HOUR_SECONDS
+from tracker.limits import MAX_CLOCK_SKEW_SECONDS
 from tracker.models import EventBody, IdentityRecord
 from tracker.ports import Scheduler
 from tracker.store import Store
 
 # Activity is written back at most this often, so the click path rarely writes ids.
 TOUCH_INTERVAL_SECONDS = 60.0
-# A session last seen further in the future than this (a clock set back) is over.
-MAX_FUTURE_SECONDS = 24 * HOUR_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +32,8 @@ class Identity:
 def session_expired(record: IdentityRecord, now: float, ttl_seconds: float) -> bool:
     """A generated session ends after ``ttl_seconds`` without activity (at the edge: new)."""
     return (
-        now - record.session_seen >= ttl_seconds or record.session_seen > now + MAX_FUTURE_SECONDS
+        now - record.session_seen >= ttl_seconds
+        or record.session_seen > now + MAX_CLOCK_SKEW_SECONDS
     )
 
 

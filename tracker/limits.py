@@ -8,6 +8,7 @@ from __future__ import annotations
 
 KIB = 1024
 HOUR_SECONDS = 3600.0
+DAY_SECONDS = 24 * HOUR_SECONDS
 
 # --- what may be sent -------------------------------------------------------------------
 
@@ -18,7 +19,9 @@ MAX_URL_CHARS = 8192
 MAX_BODY_CHARS = 32 * KIB
 # An event never known to have reached the server (queued offline, answered 408/429/503,
 # or a click the loader queued before Python started) is sent until it is this old.
-MAX_EVENT_AGE_SECONDS = 24 * HOUR_SECONDS
+MAX_EVENT_AGE_SECONDS = DAY_SECONDS
+# A session last seen further in the future than this (the clock was set back) is over.
+MAX_CLOCK_SKEW_SECONDS = DAY_SECONDS
 
 # --- what is read ------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from tracker.vocabulary import EventType
 
 BASE_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 300.0
-MAX_RETRY_AFTER_SECONDS = 3600.0
+MAX_RETRY_AFTER_SECONDS = HOUR_SECONDS
 # Only these answers' Retry-After is honoured (both say "not processed, come back later").
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 
