@@ -8,34 +8,22 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
-from tracker.browser.ffi import guarded, is_element, is_null, js_object
+from tracker.browser.ffi import guarded, is_null, js_object
 from tracker.browser.markup import CLICK_ATTR, CLICK_SELECTOR
+from tracker.browser.shadow import nearest_on_path
 
 MIDDLE_BUTTON = 1
 
 
-def _nearest_ad(event: Any) -> Any:
-    """The nearest ``[data-ad-click-url]`` element on the event's path, or None.
-
-    At ``document`` level the target of a click inside a shadow root is its host, so
-    ``target.closest()`` would miss an ad inside a web component; ``composedPath()``
-    lists the nodes from the real target outwards, through open shadow roots (and a
-    slot's shadow tree, for slotted content).
-    """
-    for node in event.composedPath():
-        if is_element(node) and node.matches(CLICK_SELECTOR):
-            return node
-    return None
-
-
 def ad_click_url(event: Any) -> str | None:
-    """The ``data-ad-click-url`` of the nearest ad around the event target, if any.
+    """The ``data-ad-click-url`` of the nearest ad around the event target, if any
+    (through open shadow roots).
 
     A ``click`` counts; an ``auxclick`` counts only for the middle button (a new tab).
     """
     if event.type == "auxclick" and event.button != MIDDLE_BUTTON:
         return None
-    ad = _nearest_ad(event)
+    ad = nearest_on_path(event, CLICK_SELECTOR)
     if ad is None:
         return None
     value = ad.getAttribute(CLICK_ATTR)

@@ -27,10 +27,18 @@ def _bound_getter(prototype: Any, name: str) -> Any:
     return js.Function.prototype.call.bind(getter)
 
 
+def _instance_test(cls: Any) -> Any:
+    """A native ``f(value) == value instanceof cls`` (never throws, even for ``window``)."""
+    return cls.prototype.isPrototypeOf.bind(cls.prototype)
+
+
 _SHADOW_ROOT = _bound_getter(js.Element.prototype, "shadowRoot")  # null unless open
 _LOCAL_NAME = _bound_getter(js.Element.prototype, "localName")
+_IS_ELEMENT = _instance_test(js.Element)
+_IS_SHADOW_ROOT = _instance_test(js.ShadowRoot)
 _filter = js.Array.prototype.filter
 _map = js.Array.prototype.map
+_some = js.Array.prototype.some
 
 
 def _roots_below(scope: Any) -> list[Any]:
@@ -64,6 +72,8 @@ def undefined_names(scopes: list[Any]) -> set[str]:
     """Tag names of custom elements not defined yet (an upgrade may attach a shadow root)."""
     names: set[str] = set()
     for scope in scopes:
+        if is_element(scope) and scope.matches(":not(:defined)"):
+            names.add(str(scope.localName))
         undefined = scope.querySelectorAll(":not(:defined)")
         names.update(str(name) for name in _map.call(undefined, _LOCAL_NAME))
     return names
@@ -79,3 +89,26 @@ def composed_parent(node: Any) -> Any:
         return None
     host = getattr(parent, "host", None)  # a ShadowRoot has a host; a plain fragment not
     return None if is_null(host) else host
+
+
+def nearest_on_path(event: Any, selector: str) -> Any:
+    """The first element matching ``selector`` on the event's ``composedPath()``, or None.
+
+    At ``document`` level the target of a click inside a shadow root is its host, so
+    ``target.closest()`` would miss an ad inside a web component; the composed path
+    lists the nodes from the real target outwards, through open shadow roots (and a
+    slot's shadow tree, for slotted content). The click path is hot: when no shadow
+    root is on the path, the path is the target's ancestor chain and the browser's own
+    ``closest()`` walks it (one call instead of one Python step per node).
+    """
+    path = event.composedPath()
+    if not _some.call(path, _IS_SHADOW_ROOT):
+        target = event.target
+        if not is_element(target):
+            target = getattr(target, "parentElement", None)  # e.g. a text node
+        ad = None if is_null(target) else target.closest(selector)
+        return None if is_null(ad) else ad
+    for element in _filter.call(path, _IS_ELEMENT):  # not text nodes, document, window
+        if element.matches(selector):
+            return element
+    return None
