@@ -79,14 +79,14 @@ class AdWatcher:
         scheduler: Scheduler,
         on_error: Callable[[str], None],
     ) -> None:
+        self._states: dict[int, AdState] = {}
+        self._ids = js.WeakMap.new()  # element -> key in _states
+        self._next_id = 0
         self._on_impression = on_impression
         self._on_view = on_view
         self._clock = clock
         self._scheduler = scheduler
         self._on_error = on_error
-        self._ids = js.WeakMap.new()
-        self._states: dict[int, AdState] = {}
-        self._next_id = 0
         on_io = create_proxy(guarded(self._on_intersections, on_error, "ad watcher"))
         self._io = js.IntersectionObserver.new(on_io, js_object(threshold=THRESHOLDS))
         self._on_visibility = create_proxy(

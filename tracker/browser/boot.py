@@ -83,13 +83,7 @@ def _watch_ads(
         scheduler=scheduler,
         on_error=on_error,
     )
-    finder = AdFinder(
-        watch=watcher.watch,
-        release=watcher.release,
-        restyled=watcher.recheck_impressions,
-        scheduler=scheduler,
-        on_error=on_error,
-    )
+    finder = AdFinder(watcher, scheduler, on_error)
 
     def new_page_view() -> None:
         tracker.new_page_view()

@@ -23,7 +23,7 @@ page, which a tracker must not do; such a host can use the command queue instead
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import js
 from pyodide.ffi import create_proxy
@@ -37,23 +37,27 @@ from tracker.ports import Scheduler
 WATCHED_ATTRIBUTES = [IMPRESSION_ATTR, VIEW_ATTR, "style", "class", "hidden", "open"]
 
 
-class AdFinder:
-    """Reports ads through callbacks: ``watch(element)`` for an ad found or whose URLs
-    may have changed, ``release(element)`` for one that left the DOM, ``restyled()``
-    after a style-like change that may have made an ad painted."""
+class AdSink(Protocol):
+    """What the finder reports to (the :class:`~tracker.browser.ads.AdWatcher`)."""
 
-    def __init__(
-        self,
-        *,
-        watch: Callable[[Any], None],
-        release: Callable[[Any], None],
-        restyled: Callable[[], None],
-        scheduler: Scheduler,
-        on_error: Callable[[str], None],
-    ) -> None:
-        self._watch = watch
-        self._release = release
-        self._restyled = restyled
+    def watch(self, element: Any) -> None:
+        """An ad was found, or its URLs may have changed."""
+        ...
+
+    def release(self, element: Any) -> None:
+        """The ad left the DOM."""
+        ...
+
+    def recheck_impressions(self) -> None:
+        """A style-like change may have made an ad painted."""
+        ...
+
+
+class AdFinder:
+    """Finds ads for an :class:`AdSink`: in the document and its open shadow roots."""
+
+    def __init__(self, ads: AdSink, scheduler: Scheduler, on_error: Callable[[str], None]) -> None:
+        self._ads = ads
         self._scheduler = scheduler
         self._on_error = on_error
         self._entered = js.WeakSet.new()  # shadow roots observed so far
@@ -81,7 +85,7 @@ class AdFinder:
                 self._entered.add(root)
                 self._mo.observe(root, self._options)
         for element in deep_select(node, WATCHED_SELECTOR, roots):
-            self._watch(element)
+            self._ads.watch(element)
         self._await_definitions([node, *roots])
 
     def _await_definitions(self, scopes: list[Any]) -> None:
@@ -115,7 +119,7 @@ class AdFinder:
         if not is_element(node) or node.isConnected:
             return  # moved, not removed: its ads stay
         for element in deep_select(node, WATCHED_SELECTOR):
-            self._release(element)
+            self._ads.release(element)
 
     def _on_mutations(self, records: Any, _observer: Any = None) -> None:
         restyled = False
@@ -128,8 +132,8 @@ class AdFinder:
                     if is_element(node) and node.isConnected:
                         self.scan(node)
             elif record.attributeName in (IMPRESSION_ATTR, VIEW_ATTR):
-                self._watch(record.target)
+                self._ads.watch(record.target)
             else:
                 restyled = True
         if restyled:
-            self._restyled()
+            self._ads.recheck_impressions()
