@@ -209,3 +209,46 @@ def test_nested_shadow_roots_and_slotted_content(
     expected = [*urls.values(), slotted]
     assert sorted(e.path for e in events) == sorted(path_of(u) for u in expected), events
     assert all(e.status == 202 and e.errors == [] for e in events), events
+
+
+CLOSED_CARD = """<script>
+// A component with a CLOSED shadow root: invisible to the tracker, so it reports its
+// own ad events through the command queue, as the README says.
+window.adTracker = window.adTracker || [];
+customElements.define("closed-card", class extends HTMLElement {
+  connectedCallback() {
+    const root = this.attachShadow({mode: "closed"});
+    const ad = document.createElement("a");
+    ad.href = "#closed";
+    ad.textContent = "closed ad";
+    ad.setAttribute("data-ad-click-url", this.getAttribute("click"));
+    ad.setAttribute("data-ad-impression-url", this.getAttribute("impression"));
+    ad.addEventListener("click", () => adTracker.push(["click", this.getAttribute("pushed")]));
+    root.appendChild(ad);
+    adTracker.push(["impression", this.getAttribute("pushed-impression")]);
+  }
+});
+</script>"""
+
+
+def test_closed_shadow_root_is_not_seen_and_the_command_queue_reports_instead(
+    page, page_log, site, collector, make_page, wait_ready, grace
+):
+    """Markup inside a closed shadow root sends nothing; the component's pushes do."""
+    hidden = {"click": beacon(collector, "click", "ad-hidden")}
+    hidden["impression"] = beacon(collector, "impression", "ad-hidden")
+    pushed = {"click": beacon(collector, "click", "ad-pushed")}
+    pushed["impression"] = beacon(collector, "impression", "ad-pushed")
+    host = (
+        f'<closed-card click="{hidden["click"]}" impression="{hidden["impression"]}"'
+        f' pushed="{pushed["click"]}" pushed-impression="{pushed["impression"]}"></closed-card>'
+    )
+    page.goto(make_page(site, collector, CLOSED_CARD + host))
+    wait_ready(page)
+
+    assert len(wait_received(collector, pushed["impression"])) == 1
+    page.click("closed-card")
+    assert len(wait_received(collector, pushed["click"])) == 1
+    page_log.wait_outcome(page, "delivered", url=pushed["click"])
+    grace(page)
+    assert_exactly(collector, pushed)
