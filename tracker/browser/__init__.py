@@ -7,6 +7,18 @@ DOM events) and starts the tracker::
     tracker = start({"beacon_origins": "https://events.newtail-media.newtail.com.br"})
 """
 
-from tracker.browser.boot import current, start
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["current", "start"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that ``tracker.browser.markup`` (pure strings) also
+    # imports on CPython, where there is no ``js`` module.
+    if name in __all__:
+        from tracker.browser import boot
+
+        return getattr(boot, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

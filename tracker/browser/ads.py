@@ -1,31 +1,28 @@
-"""Impressions and views in the page: one IntersectionObserver, one MutationObserver.
+"""Impressions and views of the ads in the page: one IntersectionObserver.
 
-Ads are found by attribute (``data-ad-impression-url``, ``data-ad-view-url``) when the
-tracker starts and whenever the DOM changes, so ads inserted later, re-rendered,
-moved or re-attributed are picked up; elements that leave the DOM are unobserved
-and forgotten, so a long session does not leak. A route change (``pushState``,
-``popstate``) starts a new page view for the view rule.
+:class:`~tracker.browser.discovery.AdFinder` tells the watcher which elements are ads
+(``watch``/``release``); the watcher keeps each ad's state and reports an impression
+or a view through callbacks, timed by the core's Clock and Scheduler ports.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import js
-from pyodide.ffi import create_once_callable, create_proxy
+from pyodide.ffi import create_proxy
 
-from tracker.browser.platform import ELEMENT_NODE, is_null, js_object
-from tracker.tracker import Tracker
+from tracker.browser.ffi import guarded, is_element, is_null, js_object
+from tracker.browser.markup import IMPRESSION_ATTR, VIEW_ATTR
+from tracker.browser.shadow import composed_parent
+from tracker.ports import Clock, Scheduler
 from tracker.visibility import ViewTimer, update
 
-IMPRESSION_ATTR = "data-ad-impression-url"
-VIEW_ATTR = "data-ad-view-url"
-SELECTOR = f"[{IMPRESSION_ATTR}],[{VIEW_ATTR}]"
-# Attribute changes that can make an ad appear, disappear or change.
-WATCHED_ATTRIBUTES = [IMPRESSION_ATTR, VIEW_ATTR, "style", "class", "hidden", "open"]
 THRESHOLDS = [0, 0.5, 1]
-RECHECK_MS = 250  # an intersecting ad that is not painted yet is looked at again
+RECHECK_SECONDS = 0.25  # an intersecting ad that is not painted yet is looked at again
+TIMER_SLACK_SECONDS = 0.001  # a view timer fires just after the second is complete
 
 
 def _attr(element: Any, name: str) -> str | None:
@@ -35,20 +32,25 @@ def _attr(element: Any, name: str) -> str | None:
 
 def painted(element: Any) -> bool:
     """Rendered with a non-empty box: not display:none / visibility:hidden (itself or an
-    ancestor), not zero-sized, not in a closed <details>, not skipped by content-visibility."""
+    ancestor, across shadow roots), not zero-sized, not in a closed <details>, not
+    skipped by content-visibility."""
     if hasattr(element, "checkVisibility"):
         options = js_object(contentVisibilityAuto=True, visibilityProperty=True)
         if not element.checkVisibility(options):
             return False
     else:  # older browsers: walk the ancestors
         node = element
-        while not is_null(node) and getattr(node, "nodeType", 0) == ELEMENT_NODE:
+        while node is not None and is_element(node):
             style = js.window.getComputedStyle(node)
             if style.display == "none" or style.visibility == "hidden":
                 return False
-            node = node.parentElement
+            node = composed_parent(node)
     rect = element.getBoundingClientRect()
     return rect.width > 0 and rect.height > 0
+
+
+def _page_visible() -> bool:
+    return str(js.document.visibilityState) == "visible"
 
 
 @dataclass
@@ -66,99 +68,65 @@ class AdState:
 
 
 class AdWatcher:
-    def __init__(self, tracker: Tracker, on_error: Any) -> None:
-        self._tracker = tracker
-        self._on_error = on_error
-        self._ids = js.WeakMap.new()
+    """Decides when each watched ad has an impression and a view."""
+
+    def __init__(
+        self,
+        *,
+        on_impression: Callable[[str], object],
+        on_view: Callable[[str], object],
+        clock: Clock,
+        scheduler: Scheduler,
+        on_error: Callable[[str], None],
+    ) -> None:
         self._states: dict[int, AdState] = {}
+        self._ids = js.WeakMap.new()  # element -> key in _states
         self._next_id = 0
-        self._page_key = self._location_key()
-        self._proxies = [
-            create_proxy(self._guard(self._on_intersections)),
-            create_proxy(self._guard(self._on_mutations)),
-            create_proxy(self._guard(lambda _e: self._on_page_visibility())),
-            create_proxy(self._guard(lambda _e: self._maybe_new_page_view())),
-        ]
-        on_io, on_mo, self._on_visibility, self._on_route = self._proxies
+        self._on_impression = on_impression
+        self._on_view = on_view
+        self._clock = clock
+        self._scheduler = scheduler
+        self._on_error = on_error
+        on_io = create_proxy(guarded(self._on_intersections, on_error, "ad watcher"))
         self._io = js.IntersectionObserver.new(on_io, js_object(threshold=THRESHOLDS))
-        self._mo = js.MutationObserver.new(on_mo)
-
-    # --- wiring -----------------------------------------------------------------------------
-
-    def _guard(self, fn: Any) -> Any:
-        def guarded(*args: Any) -> None:
-            try:
-                fn(*args)
-            except Exception as exc:  # never into the page
-                self._on_error(f"ad watcher error: {exc!r}")
-
-        return guarded
+        self._on_visibility = create_proxy(
+            guarded(lambda *_: self._on_page_visibility(), on_error, "ad watcher")
+        )
 
     def start(self) -> None:
-        self._mo.observe(
-            js.document.documentElement,
-            js_object(
-                childList=True,
-                subtree=True,
-                attributes=True,
-                attributeFilter=WATCHED_ATTRIBUTES,
-            ),
-        )
         js.document.addEventListener("visibilitychange", self._on_visibility)
-        navigation = getattr(js.window, "navigation", None)
-        if navigation is not None and not is_null(navigation):
-            navigation.addEventListener("currententrychange", self._on_route)
-        else:
-            js.window.addEventListener("popstate", self._on_route)
-            self._wrap_history()
-        self.scan(js.document)
 
-    def _wrap_history(self) -> None:
-        """Without the Navigation API, notice pushState/replaceState by wrapping them."""
-        js.window.__adtrackerRoute = self._on_route
-        js.eval(
-            "(function(h){['pushState','replaceState'].forEach(function(n){var o=h[n];"
-            "h[n]=function(){var r=o.apply(this,arguments);try{window.__adtrackerRoute()}"
-            "catch(e){}return r;};});})(history)"
-        )
+    def _later(self, seconds: float, fn: Callable[[], None]) -> None:
+        self._scheduler.later(seconds, guarded(fn, self._on_error, "ad watcher"))
 
-    @property
-    def watched(self) -> int:
-        return len(self._states)
-
-    # --- discovery --------------------------------------------------------------------------
-
-    def scan(self, root: Any) -> None:
-        if getattr(root, "nodeType", 0) == ELEMENT_NODE and root.matches(SELECTOR):
-            self._watch(root)
-        for element in root.querySelectorAll(SELECTOR):
-            self._watch(element)
+    # --- which elements -----------------------------------------------------------------
 
     def _state_of(self, element: Any) -> AdState | None:
         key = self._ids.get(element)
-        return None if key is None or is_null(key) else self._states.get(int(key))
+        return None if is_null(key) else self._states.get(int(key))
 
-    def _watch(self, element: Any) -> None:
+    def watch(self, element: Any) -> None:
+        """Look after ``element`` (again: new URLs in the same element are a new ad)."""
         impression_url = _attr(element, IMPRESSION_ATTR)
         view_url = _attr(element, VIEW_ATTR)
         state = self._state_of(element)
         if state is not None:
             if (state.impression_url, state.view_url) == (impression_url, view_url):
                 return
-            self._release(element)  # new URLs: a new ad in the same element
+            self.release(element)
         if impression_url is None and view_url is None:
             return
         self._next_id += 1
         self._ids.set(element, self._next_id)
-        visible = str(js.document.visibilityState) == "visible"
         self._states[self._next_id] = AdState(
-            element, impression_url, view_url, timer=ViewTimer(page_visible=visible)
+            element, impression_url, view_url, timer=ViewTimer(page_visible=_page_visible())
         )
         self._io.observe(element)
 
-    def _release(self, element: Any) -> None:
+    def release(self, element: Any) -> None:
+        """Forget ``element`` (it left the DOM)."""
         key = self._ids.get(element)
-        if key is None or is_null(key):
+        if is_null(key):
             return
         self._io.unobserve(element)
         self._ids.delete(element)
@@ -166,33 +134,20 @@ class AdWatcher:
         if state is not None:
             state.token += 1
 
-    def _release_subtree(self, node: Any) -> None:
-        if getattr(node, "nodeType", 0) != ELEMENT_NODE or node.isConnected:
-            return  # moved, not removed: its state stays
-        self._release(node)
-        for element in node.querySelectorAll(SELECTOR):
-            self._release(element)
-
-    def _on_mutations(self, records: Any, _observer: Any = None) -> None:
-        recheck = False
-        for record in records:
-            if record.type == "childList":
-                for node in record.removedNodes:
-                    self._release_subtree(node)
-                for node in record.addedNodes:
-                    if getattr(node, "nodeType", 0) == ELEMENT_NODE and node.isConnected:
-                        self.scan(node)
-            elif record.attributeName in (IMPRESSION_ATTR, VIEW_ATTR):
-                self._watch(record.target)
-            else:
-                recheck = True
-        if recheck:
-            self._recheck_impressions()
+    def new_page_view(self) -> None:
+        """A new page view: every ad may count again."""
+        visible = _page_visible()
+        for state in list(self._states.values()):
+            state.token += 1
+            state.impressed = state.viewed = False
+            state.timer = ViewTimer(page_visible=visible)
+            self._io.unobserve(state.element)
+            self._io.observe(state.element)  # a fresh entry re-evaluates it
 
     # --- impressions ------------------------------------------------------------------------
 
     def _on_intersections(self, entries: Any, _observer: Any = None) -> None:
-        now = self._now()
+        now = self._clock.now()
         for entry in entries:
             state = self._state_of(entry.target)
             if state is None:
@@ -205,20 +160,21 @@ class AdWatcher:
     def _check_impression(self, state: AdState) -> None:
         if state.impression_url is None or state.impressed or not state.intersecting:
             return
-        if painted(state.element):  # and intersecting, checked above
+        if painted(state.element):
             state.impressed = True
-            self._tracker.track_impression(state.impression_url)
+            self._on_impression(state.impression_url)
         elif not state.rechecking:
             state.rechecking = True  # e.g. a CSS transition or content-visibility: look again
             token = state.token
-            js.setTimeout(create_once_callable(lambda: self._recheck(state, token)), RECHECK_MS)
+            self._later(RECHECK_SECONDS, lambda: self._recheck(state, token))
 
     def _recheck(self, state: AdState, token: int) -> None:
         state.rechecking = False
         if token == state.token and state.element.isConnected:
             self._check_impression(state)
 
-    def _recheck_impressions(self) -> None:
+    def recheck_impressions(self) -> None:
+        """A style-like change: an intersecting ad may be painted now."""
         for state in list(self._states.values()):
             if state.intersecting and not state.impressed:
                 self._check_impression(state)
@@ -229,49 +185,27 @@ class AdWatcher:
         if state.view_url is None or state.viewed:
             return
         state.timer = update(state.timer, now, **change)
-        remaining = state.timer.remaining(now)
         state.token += 1
+        self._arm_view_timer(state, now)
+
+    def _arm_view_timer(self, state: AdState, now: float) -> None:
+        remaining = state.timer.remaining(now)
         if remaining is not None:
             token = state.token
-            js.setTimeout(
-                create_once_callable(lambda: self._view_due(state, token)),
-                int(remaining * 1000) + 1,
-            )
+            self._later(remaining + TIMER_SLACK_SECONDS, lambda: self._view_due(state, token))
 
     def _view_due(self, state: AdState, token: int) -> None:
         if token != state.token or state.viewed or state.view_url is None:
             return
-        if state.timer.reached(self._now()) and state.element.isConnected:
+        now = self._clock.now()
+        if not state.timer.reached(now):
+            self._arm_view_timer(state, now)  # the timer fired a little early
+        elif state.element.isConnected:
             state.viewed = True
-            self._tracker.track_view(state.view_url)
+            self._on_view(state.view_url)
 
     def _on_page_visibility(self) -> None:
-        visible = str(js.document.visibilityState) == "visible"
-        now = self._now()
+        visible = _page_visible()
+        now = self._clock.now()
         for state in list(self._states.values()):
             self._update_view(state, now, page_visible=visible)
-
-    # --- page views -------------------------------------------------------------------------
-
-    @staticmethod
-    def _location_key() -> str:
-        return f"{js.location.pathname}{js.location.search}"
-
-    def _maybe_new_page_view(self) -> None:
-        key = self._location_key()
-        if key == self._page_key:
-            return  # a hash change or a replaceState of the same URL
-        self._page_key = key
-        self._tracker.new_page_view()
-        visible = str(js.document.visibilityState) == "visible"
-        for state in list(self._states.values()):
-            state.token += 1
-            state.impressed = state.viewed = False
-            state.timer = ViewTimer(page_visible=visible)
-            self._io.unobserve(state.element)
-            self._io.observe(state.element)  # a fresh entry re-evaluates it
-        self.scan(js.document)
-
-    @staticmethod
-    def _now() -> float:
-        return float(js.Date.now()) / 1000.0

@@ -7,7 +7,7 @@ between the two.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import js
@@ -15,7 +15,9 @@ from pyodide.ffi import create_proxy
 
 from tracker import commands
 from tracker.browser.ads import AdWatcher
+from tracker.browser.discovery import AdFinder
 from tracker.browser.dom import ClickListener
+from tracker.browser.ffi import js_object, to_py
 from tracker.browser.platform import (
     BrowserClock,
     ConsoleLog,
@@ -23,9 +25,9 @@ from tracker.browser.platform import (
     LocalStorage,
     TimeoutScheduler,
     WebLocks,
-    js_object,
     local_storage_or_none,
 )
+from tracker.browser.routes import RouteWatcher
 from tracker.config import TrackerConfig, config_from_attributes
 from tracker.decisions import Decision
 from tracker.ids import Uuid4Source
@@ -33,12 +35,12 @@ from tracker.store import MemoryStorage
 from tracker.tracker import Tracker
 
 EVENT_NAME = "adtracker:event"
-TO_PY_DEPTH = 8  # commands are small; a deeper (or cyclic) object is refused
 
 _live: dict[str, Any] = {}
 
 
-def _dispatch(decision: Decision) -> None:
+def _announce(decision: Decision) -> None:
+    """Tell the page about a decision: ``CustomEvent("adtracker:event")`` on ``document``."""
     detail = js_object(
         type=decision.type, url=decision.url, outcome=decision.outcome, reason=decision.reason
     )
@@ -47,12 +49,8 @@ def _dispatch(decision: Decision) -> None:
     js.document.dispatchEvent(js.CustomEvent.new(EVENT_NAME, init))
 
 
-def _to_py(value: Any) -> Any:
-    return value.to_py(depth=TO_PY_DEPTH) if hasattr(value, "to_py") else value
-
-
 def _attributes(raw: Any) -> dict[str, Any]:
-    value = _to_py(raw) if raw is not None else {}
+    value = to_py(raw) if raw is not None else {}
     return dict(value) if isinstance(value, dict) else {}
 
 
@@ -65,10 +63,38 @@ def run_command(raw: Any, at_ms: Any = None) -> bool:
         if tracker is None:
             log.error("bad command: the tracker is not running")
             return False
-        return commands.run(tracker, _to_py(raw), log, at)
+        return commands.run(tracker, to_py(raw), log, at)
     except Exception as exc:
         log.error(f"bad command: {exc!r}")
         return False
+
+
+def _watch_ads(
+    tracker: Tracker,
+    clock: BrowserClock,
+    scheduler: TimeoutScheduler,
+    on_error: Callable[[str], None],
+) -> None:
+    """Impressions and views: the finder feeds the watcher; a route change is a new page view."""
+    watcher = AdWatcher(
+        on_impression=tracker.track_impression,
+        on_view=tracker.track_view,
+        clock=clock,
+        scheduler=scheduler,
+        on_error=on_error,
+    )
+    finder = AdFinder(watcher, scheduler, on_error)
+
+    def new_page_view() -> None:
+        tracker.new_page_view()
+        watcher.new_page_view()
+        finder.scan(js.document)
+
+    routes = RouteWatcher(new_page_view, on_error)
+    watcher.start()
+    finder.start()
+    routes.start()
+    _live.update(watcher=watcher, finder=finder, routes=routes)
 
 
 def start(
@@ -103,15 +129,17 @@ def start(
         log.error(problem)
     storage = local_storage_or_none()
     locks = WebLocks(log.error)
+    clock = BrowserClock()
+    scheduler = TimeoutScheduler()
     tracker = Tracker(
         settings,
-        clock=BrowserClock(),
+        clock=clock,
         storage=LocalStorage(storage) if storage is not None else MemoryStorage(),
         transport=FetchTransport(settings.request_timeout),
         ids=Uuid4Source(),
-        scheduler=TimeoutScheduler(),
+        scheduler=scheduler,
         log=log,
-        observer=_dispatch,
+        observer=_announce,
         locks=locks,
     )
     if settings.debug:
@@ -123,9 +151,7 @@ def start(
     listener.attach()
     _live.update(tracker=tracker, listener=listener, log=log)
     tracker.start()
-    watcher = AdWatcher(tracker, log.error)
-    watcher.start()
-    _live["watcher"] = watcher
+    _watch_ads(tracker, clock, scheduler, log.error)
     if memory_queue:
         tracker.take_over_clicks(memory_queue)
     for record in queued or []:
@@ -147,8 +173,8 @@ def start_from_loader(raw_attributes: Any, memory_queue: Any, queued: Any) -> Tr
     """Entry point for ``tracker.js``: the script tag's attributes and what it queued."""
     return start(
         _attributes(raw_attributes),
-        memory_queue=_to_py(memory_queue) or [],
-        queued=_to_py(queued) or [],
+        memory_queue=to_py(memory_queue) or [],
+        queued=to_py(queued) or [],
     )
 
 

@@ -8,59 +8,44 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
-from tracker.browser.platform import ELEMENT_NODE, is_null, js_object
+from tracker.browser.ffi import guarded, is_null, js_object
+from tracker.browser.markup import CLICK_ATTR, CLICK_SELECTOR
+from tracker.browser.shadow import nearest_on_path
 
-AD_CLICK_SELECTOR = "[data-ad-click-url]"
-AD_CLICK_ATTRIBUTE = "data-ad-click-url"
 MIDDLE_BUTTON = 1
 
 
 def ad_click_url(event: Any) -> str | None:
-    """The ``data-ad-click-url`` of the nearest ad around the event target, if any.
+    """The ``data-ad-click-url`` of the nearest ad around the event target, if any
+    (through open shadow roots).
 
     A ``click`` counts; an ``auxclick`` counts only for the middle button (a new tab).
     """
     if event.type == "auxclick" and event.button != MIDDLE_BUTTON:
         return None
-    target = event.target
-    if is_null(target):
+    ad = nearest_on_path(event, CLICK_SELECTOR)
+    if ad is None:
         return None
-    if target.nodeType != ELEMENT_NODE:
-        target = target.parentElement  # e.g. a text node
-        if is_null(target):
-            return None
-    ad = target.closest(AD_CLICK_SELECTOR)
-    if is_null(ad):
-        return None
-    value = ad.getAttribute(AD_CLICK_ATTRIBUTE)
+    value = ad.getAttribute(CLICK_ATTR)
     return None if is_null(value) else str(value)
 
 
 class ClickListener:
-    """Owns the listener proxy: attach once, detach to release it."""
+    """Owns the listener proxy for the page's lifetime."""
 
     def __init__(
         self, on_ad_click: Callable[[str], object], on_error: Callable[[str], None]
     ) -> None:
         self._on_ad_click = on_ad_click
-        self._on_error = on_error
-        self._proxy = create_proxy(self._handle)
+        self._proxy = create_proxy(guarded(self._handle, on_error, "click handler"))
         self._options = js_object(capture=True, passive=True)
 
     def _handle(self, event: Any) -> None:
-        # Never preventDefault, never raise into the page.
-        try:
-            url = ad_click_url(event)
-            if url is not None:
-                self._on_ad_click(url)
-        except Exception as exc:
-            self._on_error(f"click handler error: {type(exc).__name__}: {exc}")
+        # Never preventDefault; guarded: never raises into the page.
+        url = ad_click_url(event)
+        if url is not None:
+            self._on_ad_click(url)
 
     def attach(self) -> None:
         for name in ("click", "auxclick"):
             js.document.addEventListener(name, self._proxy, self._options)
-
-    def detach(self) -> None:
-        for name in ("click", "auxclick"):
-            js.document.removeEventListener(name, self._proxy, self._options)
-        self._proxy.destroy()

@@ -8,26 +8,17 @@ from collections.abc import Callable
 from typing import Any
 
 import js
-from pyodide.ffi import create_once_callable, create_proxy, jsnull, to_js
+from pyodide.ffi import create_once_callable, create_proxy
 
+from tracker.browser.ffi import is_null, js_object
 from tracker.limits import MAX_RESPONSE_CHARS
 from tracker.ports import SendResult
 
 LOG_PREFIX = "[adtracker]"
 FALLBACK_JITTER_MS = 400
-
-
-ELEMENT_NODE = 1  # Node.ELEMENT_NODE
-
-
-def js_object(**values: Any) -> Any:
-    """A plain JS object (not a Map) from keyword arguments: fetch/listener options etc."""
-    return to_js(values, dict_converter=js.Object.fromEntries)
-
-
-def is_null(value: object) -> bool:
-    """JS ``null`` arrives as ``jsnull`` (not None) in Pyodide 314; ``undefined`` as None."""
-    return value is None or value is jsnull
+# A response body is read as a stream up to MAX_RESPONSE_CHARS bytes (never fewer bytes
+# than characters), then the rest is cancelled unread: a hostile server cannot make us
+# hold more than this and one network chunk.
 
 
 class BrowserClock:
@@ -204,9 +195,34 @@ async def _settle(promise: Any, on_result: Callable[[SendResult], None]) -> None
     status = int(response.status)
     retry_after = response.headers.get("retry-after")
     try:
-        text = str(await response.text())[:MAX_RESPONSE_CHARS]
-    except Exception:
+        text = await _read_bounded(response, MAX_RESPONSE_CHARS)
+    except Exception:  # the body failed or timed out: the status still counts
         text = ""
     on_result(
         SendResult(status, text, retry_after=None if is_null(retry_after) else str(retry_after))
     )
+
+
+async def _read_bounded(response: Any, limit: int) -> str:
+    """The body's first ``limit`` bytes as text; the rest of the stream is never read.
+
+    (``response.text()`` would buffer the whole body first, however large.)
+    """
+    body = response.body
+    if is_null(body):  # e.g. a 204
+        return ""
+    reader = body.getReader()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size < limit:
+            chunk = await reader.read()
+            if chunk.done:
+                break
+            data = chunk.value.subarray(0, limit - size).to_bytes()
+            chunks.append(data)
+            size += len(data)
+    finally:
+        if size >= limit:
+            await reader.cancel()  # stop the download; what is left is never buffered
+    return b"".join(chunks).decode("utf-8", errors="replace")

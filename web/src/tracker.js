@@ -69,26 +69,36 @@
   var debug = "debug" in attrs && !/^(false|0|no|off)$/i.test(attrs.debug);
   var consent = String(attrs.consent || "granted").trim().toLowerCase();
 
-  // Pre-boot capture: the same rule Python applies (nearest [data-ad-click-url]),
+  // Pre-boot capture: the same rule Python applies (nearest [data-ad-click-url] on the
+  // event's composed path; tests/unit/test_loader_pins.py pins key and selector),
   // only recorded with its time; Python decides what to send.
   var memoryQueue = [];
   function record(e) {
     try {
       if (consent === "denied") return;
       if (e.type === "auxclick" && e.button !== 1) return;
-      var t = e.target;
-      if (t && t.nodeType !== 1) t = t.parentElement;
-      var ad = t && t.closest ? t.closest("[data-ad-click-url]") : null;
+      // composedPath(), not the target's ancestors: inside a web component the target seen
+      // at document level is the host; the path goes through open shadow roots.
+      var path = e.composedPath ? e.composedPath() : [e.target];
+      var ad = null;
+      for (var i = 0; i < path.length && !ad; i++) {
+        var n = path[i];
+        if (n && n.nodeType === 1 && n.matches("[data-ad-click-url]")) ad = n;
+      }
       if (!ad) return;
       var item = { u: ad.getAttribute("data-ad-click-url"), t: Date.now() };
-      try {
-        if (consent === "pending") throw 0; // nothing is stored before consent
-        var list = JSON.parse(w.localStorage.getItem(PREBOOT_KEY) || "[]");
-        if (!Array.isArray(list)) list = [];
-        list.push(item);
-        w.localStorage.setItem(PREBOOT_KEY, JSON.stringify(list.slice(-MAX_PREBOOT)));
-      } catch (_) {
-        memoryQueue.push(item); // storage blocked or consent pending: keep it for this page
+      var stored = false;
+      if (consent !== "pending") { // nothing is stored before consent
+        try {
+          var list = JSON.parse(w.localStorage.getItem(PREBOOT_KEY) || "[]");
+          if (!Array.isArray(list)) list = [];
+          list.push(item);
+          w.localStorage.setItem(PREBOOT_KEY, JSON.stringify(list.slice(-MAX_PREBOOT)));
+          stored = true;
+        } catch (_) {} // storage blocked or full
+      }
+      if (!stored) { // keep it for this page
+        memoryQueue.push(item);
         if (memoryQueue.length > MAX_PREBOOT) memoryQueue.shift();
       }
     } catch (_) {}
