@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from playwright.sync_api import BrowserContext, Page, Route
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Route
 
 if TYPE_CHECKING:
     from conftest import PageLog
@@ -203,12 +203,49 @@ def started(
     return url
 
 
-def delivered_once(page: Page, page_log: PageLog, collector: Collector, url: str) -> Received:
-    """Wait (bounded) for the beacon to ``url`` to be delivered, then a grace period; assert
-    the collector received exactly one POST in all, and return it."""
-    assert len(collector.wait_for(1, timeout=10.0)) == 1
+def open_in_two_tabs(page: Page, context: BrowserContext, url: str) -> Page:
+    """Open ``url`` in ``page`` and in a second tab of the same profile; wait until both
+    trackers are ready; return the second tab."""
+    page.goto(url)
+    other = context.new_page()
+    other.goto(url)
+    wait_ready(page)
+    wait_ready(other)
+    return other
+
+
+def delivered(
+    page: Page,
+    page_log: PageLog,
+    collector: Collector,
+    url: str,
+    *,
+    timeout: float = 10.0,
+    grace_ms: int = GRACE_MS,
+) -> list[Received]:
+    """Wait (bounded) until the collector accepted a POST and the tracker reported the beacon
+    to ``url`` delivered, then ``grace_ms``; return every POST the collector received."""
+    assert len(collector.wait_for(1, timeout=timeout)) == 1
     page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
+    grace(page, grace_ms)
+    return collector.events()
+
+
+def delivered_once(page: Page, page_log: PageLog, collector: Collector, url: str) -> list[Received]:
+    """:func:`delivered`, asserting that the collector received exactly one POST in all."""
+    events = delivered(page, page_log, collector, url)
     assert len(events) == 1, events
-    return events[0]
+    return events
+
+
+def assert_local_only(page_log: Any, *origins: str) -> None:
+    """Every request went to one of ``origins`` (data: and blob: URLs aside)."""
+    foreign = []
+    for r in page_log.requests:
+        url = r.url[len("blob:") :] if r.url.startswith("blob:") else r.url
+        if url.startswith("data:"):
+            continue
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" not in origins:
+            foreign.append(r.url)
+    assert foreign == [], foreign

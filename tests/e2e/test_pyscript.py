@@ -17,14 +17,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from e2e_helpers import path_of
+from e2e_helpers import DIST, MOUNT, assert_local_only, path_of
 from playwright.sync_api import Page
-
-DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
-MOUNT = "/static/adt/dist/"
 
 
 def runtime() -> str:
@@ -80,19 +76,6 @@ def wait_live(page: Page, page_log: Any, timeout_ms: int = BOOT_TIMEOUT_MS) -> N
         ) from None
     state = page.evaluate("() => [document.body.dataset.tracker, document.body.dataset.error]")
     assert state[0] == "live", f"the page's Python failed: {state[1]}; {page_log.console[-20:]}"
-
-
-def assert_local_only(page_log: Any, *origins: str) -> None:
-    """Every request went to one of ``origins`` (data: and blob: URLs aside)."""
-    foreign = []
-    for r in page_log.requests:
-        url = r.url[len("blob:") :] if r.url.startswith("blob:") else r.url
-        if url.startswith("data:"):
-            continue
-        parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}" not in origins:
-            foreign.append(r.url)
-    assert foreign == [], foreign
 
 
 # --------------------------------------------------------------------------- PyScript
