@@ -43,7 +43,8 @@ WHEEL_CACHE = CACHE / "wheels"  # downloaded wheels, as published
 PRECOMPILED_CACHE = CACHE / "precompiled"  # the same wheels as bytecode, by content hash
 PRECOMPRESSED_CACHE = CACHE / "precompressed"  # .br/.gz of dist files, by content hash
 WEB = ROOT / "web"
-DIST = WEB / "dist"
+DIST = WEB / "dist"  # what users deploy: the loader, its types, the runtime, PyScript
+DEMO_DIST = WEB / "demo-dist"  # the demo storefronts, served with DIST by `serve`
 STAGING = WEB / ".dist-staging"  # built here, then renamed to DIST; never left behind
 PACKAGE_JSON = WEB / "package.json"
 PACKAGE_LOCK = WEB / "package-lock.json"
@@ -73,8 +74,8 @@ WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 BUILD_PACKAGES = {"nodejs": "node", "npm": "npm"}
 TEST_PACKAGES = {"chromium": "/usr/bin/chromium"}
 
-INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker dist</title>
-<p>adtracker dist.</p>
+DEMO_INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker demos</title>
+<p>adtracker demos (<code>python3 build.py serve</code>).</p>
 <ul>
 <li>Demo storefront (tracker.js): <a href="demo/">demo/</a></li>
 <li>PyScript storefront (<code>from tracker.browser import start</code>):
@@ -225,15 +226,6 @@ def build() -> Path:
         (STAGING / "tracker.js").write_text(loader.replace(RUNTIME_PLACEHOLDER, runtime + "/"))
         shutil.copy2(TYPES, STAGING / "tracker.d.ts")
         assets.copy_pyscript(pyscript, STAGING / "pyscript")
-        if DEMO.is_dir():
-            shutil.copytree(DEMO, STAGING / "demo")
-        if PYSCRIPT_DEMO.is_dir():
-            assets.copy_filled(
-                PYSCRIPT_DEMO,
-                STAGING / "pyscript-demo",
-                {WHEEL_PLACEHOLDER: tracker_wheel.name, RUNTIME_PLACEHOLDER: runtime + "/"},
-            )
-        (STAGING / "index.html").write_text(INDEX_HTML)
         (STAGING / "RUNTIME").write_text(runtime + "\n")  # for hosts that template the path
         assets.precompress(STAGING, PRECOMPRESSED_CACHE)
 
@@ -243,7 +235,25 @@ def build() -> Path:
         shutil.rmtree(STAGING, ignore_errors=True)
     size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
     log(f"built {DIST.relative_to(ROOT)}/ ({size / 1e6:.1f} MB) in {time.monotonic() - t0:.1f} s")
+    build_demos(runtime, tracker_wheel.name)
     return DIST
+
+
+def build_demos(runtime: str, wheel_name: str) -> None:
+    """web/demo-dist/: the demo storefronts, kept out of the dist that users copy to their
+    host (their pages hold a __COLLECTOR_ORIGIN__ placeholder that `serve` fills in). Their
+    relative links (`../tracker.js`, `../pyscript/`) expect it served at the dist's root."""
+    from buildtools import assets
+
+    shutil.rmtree(DEMO_DIST, ignore_errors=True)
+    DEMO_DIST.mkdir()
+    shutil.copytree(DEMO, DEMO_DIST / "demo")
+    assets.copy_filled(
+        PYSCRIPT_DEMO,
+        DEMO_DIST / "pyscript-demo",
+        {WHEEL_PLACEHOLDER: wheel_name, RUNTIME_PLACEHOLDER: runtime + "/"},
+    )
+    (DEMO_DIST / "index.html").write_text(DEMO_INDEX_HTML)
 
 
 # --- serve ------------------------------------------------------------------------------------
@@ -259,7 +269,9 @@ def serve(port: int, collector_port: int, production: bool) -> None:
         port=port,
         substitutions={"__COLLECTOR_ORIGIN__": collector.origin},
         cache="production" if production else "dev",
-    ).start()
+    )
+    site.add_dir("/", DEMO_DIST)  # beside the dist, as their relative links expect
+    site.start()
     caching = (
         "production caching: immutable runtime, ETag, precompressed br/gzip"
         if production

@@ -30,6 +30,8 @@ E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parents[1]
 DIST = REPO_ROOT / "web" / "dist"
 TRACKER_JS = DIST / "tracker.js"
+#: The demo storefronts (built beside the dist, not in it), served at the dist's root.
+DEMO_DIST = REPO_ROOT / "web" / "demo-dist"
 #: Where the storefront serves the dist (and so loads tracker.js from).
 MOUNT = "/static/adt/dist/"
 

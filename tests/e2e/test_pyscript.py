@@ -1,7 +1,8 @@
 """The Python API in the browser without tracker.js: a PyScript page, and micropip in Pyodide.
 
-* ``web/pyscript-demo/`` (built into the dist): PyScript and Pyodide from the dist, the
-  tracker wheel installed by PyScript's micropip, ``start({...})`` called from ``main.py``.
+* ``web/pyscript-demo/`` (built into ``web/demo-dist/``, served beside the dist): PyScript
+  and Pyodide from the dist, the tracker wheel installed by PyScript's micropip,
+  ``start({...})`` called from ``main.py``.
 * A plain page that loads Pyodide from the dist and runs
   ``await micropip.install(<dist>/tracker-….whl)``: the path documented for any Pyodide page.
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_helpers import DIST, MOUNT, assert_local_only, path_of
+from e2e_helpers import DEMO_DIST, DIST, MOUNT, assert_local_only, path_of
 from playwright.sync_api import Page
 
 
@@ -56,7 +57,9 @@ def lock_versions() -> dict[str, str]:
 
 @pytest.fixture
 def demo_site(site, collector) -> Iterator[Any]:
-    """The ``site`` server, with ``__COLLECTOR_ORIGIN__`` filled in like ``build.py serve``."""
+    """The ``site`` server with the demos beside the dist and ``__COLLECTOR_ORIGIN__`` filled
+    in, like ``build.py serve``."""
+    site.add_dir(MOUNT, DEMO_DIST)
     site.substitutions["__COLLECTOR_ORIGIN__"] = collector.origin
     yield site
 
