@@ -106,7 +106,7 @@ def ensure_debian_packages(packages: dict[str, str], why: str) -> None:
     log(f"installing Debian's {' '.join(missing)} …")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run(["apt-get", "update", "-qq"], env=env)
-    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+    run(["apt-get", "install", "-y", "-qq", *missing], env=env)
 
 
 # --- step 0: the virtual environment ------------------------------------------------------
@@ -168,10 +168,11 @@ def installed_package(name: str) -> Path:
 
 def ensure_npm_assets() -> tuple[Path, Path]:
     """(pyodide, @pyscript/core) package folders, installed exactly as the lock says."""
+    # Node also runs the precompile step, so it is checked even when node_modules is current.
+    ensure_debian_packages(BUILD_PACKAGES, "the build needs Node.js and npm")
     stamp = NODE_MODULES / ".adtracker-lock"
     want = sha256_file(PACKAGE_LOCK)
     if not stamp.exists() or stamp.read_text().strip() != want:
-        ensure_debian_packages(BUILD_PACKAGES, "the Pyodide and PyScript runtimes need npm")
         log("npm ci (pyodide, @pyscript/core; integrity-checked by web/package-lock.json) …")
         run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=WEB)
         stamp.write_text(want)

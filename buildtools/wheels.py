@@ -104,7 +104,7 @@ def precompile_wheels(wheels: list[Path], pyodide_dir: Path, script: Path, store
     """Replace each wheel (in place) by one whose .py files are CPython 3.14 bytecode,
     compiled by Pyodide itself under Node (``script``: web/tools/precompile.mjs), so
     browsers skip compiling pydantic & co. at every page load. Cached by content in
-    ``store``."""
+    ``store``. Node is there: build.py installs it before npm ci."""
     store.mkdir(parents=True, exist_ok=True)
     todo: list[str] = []
     for wheel in wheels:
@@ -112,8 +112,6 @@ def precompile_wheels(wheels: list[Path], pyodide_dir: Path, script: Path, store
         if not cached.exists():
             todo += [str(wheel), str(cached)]
     if todo:
-        if shutil.which("node") is None:
-            raise BuildError("Node.js is needed to precompile the wheels (apt-get install nodejs)")
         log(f"precompiling {len(todo) // 2} wheel(s) to Python 3.14 bytecode with Pyodide …")
         run(["node", str(script), str(pyodide_dir) + "/", *todo])
     for wheel in wheels:
