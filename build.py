@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from buildtools.common import BuildError, log, run, sha256_file
@@ -70,9 +71,11 @@ RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
 WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 
 # The Debian packages the build and the tests need, each with a command (or file) that
-# shows it is there. ensure_debian_packages() installs the missing ones (root: apt-get).
-BUILD_PACKAGES = {"nodejs": "node", "npm": "npm"}
-TEST_PACKAGES = {"chromium": "/usr/bin/chromium"}
+# shows it is there (None: ask dpkg). ensure_debian_packages() installs the missing ones
+# (as root, with apt-get).
+BUILD_PACKAGES: dict[str, str | None] = {"nodejs": "node", "npm": "npm"}
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download fails on our machines
+TEST_PACKAGES: dict[str, str | None] = {"chromium": CHROMIUM}
 
 DEMO_INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker demos</title>
 <p>adtracker demos (<code>python3 build.py serve</code>).</p>
@@ -91,14 +94,25 @@ def can_apt() -> bool:
     return bool(shutil.which("apt-get")) and hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _present(probe: str) -> bool:
-    return bool(shutil.which(probe)) or Path(probe).exists()
+def _present(package: str, probe: str | None) -> bool:
+    """Whether ``probe`` (a command or a path) exists; without one, whether dpkg says
+    ``package`` is installed."""
+    if probe is not None:
+        return bool(shutil.which(probe)) or Path(probe).exists()
+    if shutil.which("dpkg-query") is None:
+        return False
+    status = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+    ).stdout
+    return status.endswith(" installed")
 
 
-def ensure_debian_packages(packages: dict[str, str], why: str) -> None:
-    """Install those of ``packages`` (Debian name -> a command or file it installs) that are
-    missing, with apt-get when we are root; else stop and name them."""
-    missing = [n for n, probe in packages.items() if not _present(probe)]
+def ensure_debian_packages(packages: Mapping[str, str | None] | Iterable[str], why: str) -> None:
+    """Install the missing ones of ``packages`` with apt-get when we are root; else stop
+    and name them. ``packages``: Debian package names, or a mapping of each to a command
+    or file that shows it is there (for tools that may come from elsewhere, e.g. nvm)."""
+    probes = dict(packages) if isinstance(packages, Mapping) else dict.fromkeys(packages)
+    missing = [name for name, probe in probes.items() if not _present(name, probe)]
     if not missing:
         return
     if not can_apt():
@@ -302,7 +316,7 @@ def serve(port: int, collector_port: int, production: bool) -> None:
 def ensure_browsers() -> None:
     """Debian's browsers when possible (a test tool's own browser download fails on the
     project's machines); Playwright's own Chromium where apt-get cannot run."""
-    if not can_apt() and not Path(TEST_PACKAGES["chromium"]).exists():
+    if not can_apt() and not Path(CHROMIUM).exists():
         log("no system Chromium: installing Playwright's own …")
         run([sys.executable, "-m", "playwright", "install", "chromium"])
         return
