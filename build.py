@@ -9,13 +9,21 @@
 The entry point uses only the standard library. Its first step creates ``.venv``
 with the project's dev dependencies (pyproject.toml) and re-runs itself there;
 everything after that may use them. Downloads (npm, wheels) are cached, so a
-second build needs no network.
+second build needs no network. What it needs from Debian (npm, Chromium) it installs
+with apt-get when it runs as root, and otherwise names.
+
+The build is a straight pipeline, in the order of ``build()``: check the pins, npm ci,
+download the wheels, build the tracker wheel, stage the runtime (copy, precompile to
+bytecode, write the lock file, name the folder by its hash), add the loader, PyScript and
+demos, precompress, swap the staging folder in as ``web/dist/``. The longer steps live in
+``buildtools/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -23,46 +31,96 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from buildtools.common import BuildError, log, run, sha256_file
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+PYPROJECT = ROOT / "pyproject.toml"
 CACHE = ROOT / ".cache"
+WHEEL_CACHE = CACHE / "wheels"  # downloaded wheels, as published
+PRECOMPILED_CACHE = CACHE / "precompiled"  # the same wheels as bytecode, by content hash
+PRECOMPRESSED_CACHE = CACHE / "precompressed"  # .br/.gz of dist files, by content hash
 WEB = ROOT / "web"
-DIST = WEB / "dist"
-WHEEL_CACHE = CACHE / "wheels"
+DIST = WEB / "dist"  # what users deploy: the loader, its types, the runtime, PyScript
+DEMO_DIST = WEB / "demo-dist"  # the demo storefronts, served with DIST by `serve`
+STAGING = WEB / ".dist-staging"  # built here, then renamed to DIST; never left behind
+PACKAGE_JSON = WEB / "package.json"
+PACKAGE_LOCK = WEB / "package-lock.json"
+NODE_MODULES = WEB / "node_modules"
 PYODIDE_REQUIREMENTS = WEB / "pyodide-requirements.txt"
+PRECOMPILE_SCRIPT = WEB / "tools" / "precompile.mjs"
+LOADER = WEB / "src" / "tracker.js"
+TYPES = WEB / "src" / "tracker.d.ts"
+DEMO = WEB / "demo"
+PYSCRIPT_DEMO = WEB / "pyscript-demo"
+
+PYODIDE_PACKAGE = "pyodide"
 # Files of the npm package `pyodide` that the dist needs (the rest is docs/types/console).
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 # The PyScript runtime (npm `@pyscript/core`): its dist/ folder, without source maps.
 PYSCRIPT_PACKAGE = "@pyscript/core"
-PYSCRIPT_DEMO = WEB / "pyscript-demo"
-# Replaced, in the copied PyScript demo's text files, by the tracker wheel's file name.
+# Not precompiled: micropip is not loaded at start; the tracker's own wheel measured slower
+# clicks as bytecode (README, Performance).
+KEEP_SOURCE = ("micropip-", "tracker-")
+# In web/src/tracker.js and the PyScript demo: the runtime folder `r-<hash>/`.
+RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
+# In the PyScript demo's text files: the tracker wheel's file name.
 WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
-CHROMIUM = Path("/usr/bin/chromium")
+
+# The Debian packages the build and the tests need, each with a command (or file) that
+# shows it is there (None: ask dpkg). ensure_debian_packages() installs the missing ones
+# (as root, with apt-get).
+BUILD_PACKAGES: dict[str, str | None] = {"nodejs": "node", "npm": "npm"}
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download fails on our machines
+TEST_PACKAGES: dict[str, str | None] = {"chromium": CHROMIUM}
+
+DEMO_INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker demos</title>
+<p>adtracker demos (<code>python3 build.py serve</code>).</p>
+<ul>
+<li>Demo storefront (tracker.js): <a href="demo/">demo/</a></li>
+<li>PyScript storefront (<code>from tracker.browser import start</code>):
+<a href="pyscript-demo/">pyscript-demo/</a></li>
+</ul>
+"""
 
 
-class BuildError(SystemExit):
-    def __init__(self, message: str) -> None:
-        super().__init__(f"build.py: error: {message}")
+# --- Debian packages ---------------------------------------------------------------------------
 
 
-def log(message: str) -> None:
-    print(f"[build] {message}", flush=True)
+def can_apt() -> bool:
+    return bool(shutil.which("apt-get")) and hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def run(cmd: list[str], **kwargs) -> None:
-    result = subprocess.run(cmd, **kwargs)
-    if result.returncode != 0:
-        raise BuildError(f"command failed ({result.returncode}): {' '.join(map(str, cmd))}")
+def _present(package: str, probe: str | None) -> bool:
+    """Whether ``probe`` (a command or a path) exists; without one, whether dpkg says
+    ``package`` is installed."""
+    if probe is not None:
+        return bool(shutil.which(probe)) or Path(probe).exists()
+    if shutil.which("dpkg-query") is None:
+        return False
+    status = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+    ).stdout
+    return status.endswith(" installed")
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def ensure_debian_packages(packages: Mapping[str, str | None] | Iterable[str], why: str) -> None:
+    """Install the missing ones of ``packages`` with apt-get when we are root; else stop
+    and name them. ``packages``: Debian package names, or a mapping of each to a command
+    or file that shows it is there (for tools that may come from elsewhere, e.g. nvm)."""
+    probes = dict(packages) if isinstance(packages, Mapping) else dict.fromkeys(packages)
+    missing = [name for name, probe in probes.items() if not _present(name, probe)]
+    if not missing:
+        return
+    if not can_apt():
+        raise BuildError(f"{why}: install the Debian package(s) {' '.join(missing)}")
+    log(f"installing Debian's {' '.join(missing)} …")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "update", "-qq"], env=env)
+    run(["apt-get", "install", "-y", "-qq", *missing], env=env)
 
 
 # --- step 0: the virtual environment ------------------------------------------------------
@@ -75,25 +133,23 @@ def in_venv() -> bool:
 def ensure_venv() -> Path:
     python = VENV / "bin" / "python"
     stamp = VENV / ".adtracker-deps"
-    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    want = hashlib.sha256(PYPROJECT.read_bytes()).hexdigest()
     if not python.exists():
+        if importlib.util.find_spec("ensurepip") is None:  # Debian splits venv out
+            version = f"{sys.version_info.major}.{sys.version_info.minor}"
+            ensure_debian_packages(
+                {f"python{version}-venv": f"/usr/lib/python{version}/ensurepip"},
+                "creating .venv needs ensurepip",
+            )
         log(f"creating {VENV.relative_to(ROOT)} …")
         run([sys.executable, "-m", "venv", str(VENV)])
     if not stamp.exists() or stamp.read_text().strip() != want:
         log("installing the dev dependencies from pyproject.toml …")
         run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "-e",
-                ".[dev]",
-            ],
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             "-e", ".[dev]"],
             cwd=ROOT,
-        )
+        )  # fmt: skip
         stamp.write_text(want)
     return python
 
@@ -102,8 +158,7 @@ def ensure_venv() -> Path:
 
 
 def pinned_version(name: str) -> str:
-    deps = json.loads((WEB / "package.json").read_text())["dependencies"]
-    version = deps.get(name, "")
+    version = json.loads(PACKAGE_JSON.read_text())["dependencies"].get(name, "")
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         raise BuildError(
             f'web/package.json must pin {name} to one exact version (found "{version}")'
@@ -111,13 +166,9 @@ def pinned_version(name: str) -> str:
     return version
 
 
-def pinned_pyodide_version() -> str:
-    return pinned_version("pyodide")
-
-
-def check_installed(modules: Path, name: str) -> Path:
+def installed_package(name: str) -> Path:
     """The package folder under node_modules, whose version must equal the pin."""
-    package = modules / name
+    package = NODE_MODULES / name
     manifest = package / "package.json"
     installed = json.loads(manifest.read_text())["version"] if manifest.exists() else "nothing"
     pinned = pinned_version(name)
@@ -131,333 +182,121 @@ def check_installed(modules: Path, name: str) -> Path:
 
 def ensure_npm_assets() -> tuple[Path, Path]:
     """(pyodide, @pyscript/core) package folders, installed exactly as the lock says."""
-    lock = WEB / "package-lock.json"
-    modules = WEB / "node_modules"
-    stamp = modules / ".adtracker-lock"
-    want = sha256_file(lock)
+    # Node also runs the precompile step, so it is checked even when node_modules is current.
+    ensure_debian_packages(BUILD_PACKAGES, "the build needs Node.js and npm")
+    stamp = NODE_MODULES / ".adtracker-lock"
+    want = sha256_file(PACKAGE_LOCK)
     if not stamp.exists() or stamp.read_text().strip() != want:
-        if shutil.which("npm") is None:
-            apt_install("npm", "npm is needed to fetch the Pyodide and PyScript runtimes")
         log("npm ci (pyodide, @pyscript/core; integrity-checked by web/package-lock.json) …")
         run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=WEB)
         stamp.write_text(want)
-    return check_installed(modules, "pyodide"), check_installed(modules, PYSCRIPT_PACKAGE)
-
-
-# --- step 2: wheels for Pyodide ----------------------------------------------------------------
-
-
-def read_requirements() -> list[tuple[str, str, str]]:
-    """(name, version, sha256) for each line of web/pyodide-requirements.txt."""
-    out = []
-    for line in PYODIDE_REQUIREMENTS.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        m = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)\s+--hash=sha256:([0-9a-f]{64})", line)
-        if not m:
-            raise BuildError(
-                f"{PYODIDE_REQUIREMENTS.name}: write `name==version --hash=sha256:…`, got {line!r}"
-            )
-        out.append((m[1], m[2], m[3]))
-    return out
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def cached_wheel(name: str, version: str) -> Path | None:
-    for path in WHEEL_CACHE.glob("*.whl"):
-        parts = path.name.split("-")
-        if _norm(parts[0]) == _norm(name) and parts[1] == version:
-            return path
-    return None
-
-
-def ensure_wheels(abi: str, python: str) -> list[Path]:
-    reqs = read_requirements()
-    WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
-    if any(cached_wheel(n, v) is None for n, v, _ in reqs):
-        major, minor = python.split(".")[:2]
-        log(f"downloading {len(reqs)} wheels for Pyodide (cp{major}{minor}, pyemscripten_{abi}) …")
-        run(
-            [
-                sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-                "--no-deps", "--require-hashes", "--only-binary=:all:",
-                "--python-version", f"{major}.{minor}", "--implementation", "cp",
-                "--abi", f"cp{major}{minor}", "--platform", f"pyemscripten_{abi}_wasm32",
-                "-d", str(WHEEL_CACHE), "-r", str(PYODIDE_REQUIREMENTS),
-            ]
-        )  # fmt: skip
-    wheels = []
-    for name, version, digest in reqs:
-        path = cached_wheel(name, version)
-        if path is None:
-            raise BuildError(
-                f"{name}=={version} was not downloaded; check {PYODIDE_REQUIREMENTS.name}"
-            )
-        actual = sha256_file(path)
-        if actual != digest:
-            raise BuildError(
-                f"{path.name} has sha256 {actual}, but {PYODIDE_REQUIREMENTS.name} pins {digest}: "
-                f"delete .cache/wheels/{path.name} to fetch it again, or update the pin if the "
-                "release really changed"
-            )
-        wheels.append(path)
-    return wheels
-
-
-def check_pydantic_pin() -> None:
-    """The CPython tests must exercise the same pydantic the browser runs."""
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    host = re.search(r'"pydantic==([^"]+)"', pyproject)
-    shipped = next((v for n, v, _ in read_requirements() if _norm(n) == "pydantic"), None)
-    if host is None or shipped is None or host[1] != shipped:
-        raise BuildError(
-            f"pyproject.toml pins pydantic=={host[1] if host else '?'} but "
-            f"{PYODIDE_REQUIREMENTS.name} ships {shipped}: make them equal"
-        )
-
-
-def build_tracker_wheel() -> Path:
-    out = CACHE / "tracker-wheel"
-    shutil.rmtree(out, ignore_errors=True)
-    run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps",
-         "--no-build-isolation", "-w", str(out), str(ROOT)]
-    )  # fmt: skip
-    wheels = list(out.glob("tracker-*-py3-none-any.whl"))
-    if len(wheels) != 1:
-        raise BuildError(f"expected one tracker wheel in {out}, found {wheels}")
-    return wheels[0]
-
-
-# --- step 3: the lock file --------------------------------------------------------------------
-
-
-def check_wheel_abi(wheel: Path, abi: str, python: str, arch: str) -> None:
-    """pyodide-lock 0.1.2 knows only the old `emscripten_X_Y_Z` platform tags, so binary
-    wheels with the newer `pyemscripten_<abi>` tag are checked here, against the ABI
-    that the installed Pyodide declares in its own lock file."""
-    from packaging.utils import parse_wheel_filename
-
-    _, _, _, tags = parse_wheel_filename(wheel.name)
-    major, minor = python.split(".")[:2]
-    want = (f"cp{major}{minor}", f"cp{major}{minor}", f"pyemscripten_{abi}_{arch}")
-    if any(t.platform == "any" for t in tags):
-        return
-    if not any((t.interpreter, t.abi, t.platform) == want for t in tags):
-        raise BuildError(
-            f"{wheel.name} does not match this Pyodide, which needs {'-'.join(want)}: pin a "
-            f"release that publishes that wheel in {PYODIDE_REQUIREMENTS.name} (find one with "
-            "`pip download "
-            f"--only-binary=:all: --python-version {major}.{minor} --implementation cp --abi "
-            f"cp{major}{minor} --platform {want[2]} <name>`), or change the pyodide pin in "
-            "web/package.json to a release with that ABI"
-        )
-
-
-def write_lock(dist: Path, upstream_lock: Path, version: str, wheels: list[Path]) -> None:
-    """pyodide-lock.json for the dist: only our wheels, with hashes and dependencies,
-    so the loader asks for "tracker" and Pyodide fetches the rest in parallel."""
-    from pyodide_lock import PyodideLockSpec
-    from pyodide_lock.spec import InfoSpec
-    from pyodide_lock.utils import add_wheels_to_spec, package_spec_from_wheel
-
-    info_raw = json.loads(upstream_lock.read_text())["info"]
-    info = InfoSpec(**{**info_raw, "version": version})
-    spec = PyodideLockSpec(info=info, packages={})
-    pure = [w for w in wheels if w.name.endswith("-none-any.whl")]
-    binary = [w for w in wheels if w not in pure]
-    for wheel in binary:
-        check_wheel_abi(wheel, info.abi_version or "", info.python, info.arch)
-        # Lie to the pyodide-lock 0.1.2 compatibility check only about the platform
-        # spelling; the real check is check_wheel_abi above.
-        legacy = info.model_copy(update={"platform": f"pyemscripten_{info.abi_version}"})
-        pkg = package_spec_from_wheel(wheel, legacy)
-        pkg.file_name = wheel.name
-        spec.packages[pkg.name] = pkg
-    spec = add_wheels_to_spec(spec, pure, base_path=dist)
-    for pkg in spec.packages.values():
-        for dep in pkg.depends:
-            if dep not in spec.packages:
-                raise BuildError(
-                    f"{pkg.name} depends on {dep}, which is not in {PYODIDE_REQUIREMENTS.name}"
-                )
-    spec.to_json(dist / "pyodide-lock.json", indent=1)
-
-
-# --- step 4: PyScript runtime and demo ----------------------------------------------------------
-
-
-def copy_pyscript(package: Path, dest: Path) -> None:
-    """PyScript's browser runtime (core.js, core.css and their lazy chunks), no source maps."""
-    source = package / "dist"
-    if not (source / "core.js").is_file():
-        raise BuildError(f"{source} has no core.js: is {PYSCRIPT_PACKAGE} installed?")
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("*.map"))
-
-
-def copy_pyscript_demo(dest: Path, wheel_name: str, runtime: str) -> None:
-    """The PyScript storefront, with the runtime folder and wheel file names filled in."""
-    shutil.copytree(PYSCRIPT_DEMO, dest)
-    for path in dest.rglob("*"):
-        if path.suffix in (".html", ".json", ".toml", ".py") and path.is_file():
-            text = path.read_text(encoding="utf-8")
-            filled = text.replace(WHEEL_PLACEHOLDER, wheel_name).replace(
-                RUNTIME_PLACEHOLDER, runtime + "/"
-            )
-            if filled != text:
-                path.write_text(filled, encoding="utf-8")
-
-
-INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker dist</title>
-<p>adtracker dist.</p>
-<ul>
-<li>Demo storefront (tracker.js): <a href="demo/">demo/</a></li>
-<li>PyScript storefront (<code>from tracker.browser import start</code>):
-<a href="pyscript-demo/">pyscript-demo/</a></li>
-</ul>
-"""
+    return installed_package(PYODIDE_PACKAGE), installed_package(PYSCRIPT_PACKAGE)
 
 
 # --- build ------------------------------------------------------------------------------------
 
 
-def precompile_wheels(wheels: list[Path], pyodide_dir: Path) -> None:
-    """Replace each wheel's .py files by CPython 3.14 bytecode, compiled by Pyodide itself
-    under Node (web/tools/precompile.mjs), so browsers skip compiling pydantic & co. at
-    every page load. Cached by content; micropip (not loaded at start) is left as is."""
-    store = CACHE / "precompiled"
-    store.mkdir(parents=True, exist_ok=True)
-    todo: list[str] = []
-    for wheel in wheels:
-        cached = store / f"{sha256_file(wheel)}.whl"
-        if not cached.exists():
-            todo += [str(wheel), str(cached)]
-    if todo:
-        if shutil.which("node") is None:
-            raise BuildError("Node.js is needed to precompile the wheels (apt-get install nodejs)")
-        log(f"precompiling {len(todo) // 2} wheel(s) to Python 3.14 bytecode with Pyodide …")
-        run(["node", str(WEB / "tools" / "precompile.mjs"), str(pyodide_dir) + "/", *todo])
-    for wheel in wheels:
-        shutil.copyfile(store / f"{sha256_file(wheel)}.whl", wheel)
-
-
-def rehash_lock(folder: Path) -> None:
-    """The lock's sha256 of each wheel, after precompile_wheels changed the files."""
-    from pyodide_lock import PyodideLockSpec
-    from pyodide_lock.utils import update_package_sha256
-
-    lock = folder / "pyodide-lock.json"
-    spec = PyodideLockSpec.from_json(lock)
-    for pkg in spec.packages.values():
-        update_package_sha256(pkg, folder / pkg.file_name)
-    spec.to_json(lock, indent=1)
-
-
-RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
-# Worth precompressing (wheels and the stdlib zip are already deflated).
-COMPRESSIBLE = (".wasm", ".mjs", ".js", ".json")
-
-
-def runtime_hash(files: list[Path]) -> str:
-    h = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
-        h.update(path.name.encode() + b"\0" + bytes.fromhex(sha256_file(path)))
-    return h.hexdigest()[:12]
-
-
-def precompress(folder: Path) -> None:
-    """Write .gz (and .br, with the brotli package) beside each compressible file.
-    Results are cached by content, so only changed files are compressed again."""
-    import gzip
-
-    try:
-        import brotli
-    except ImportError:  # optional: gzip alone still cuts the wasm by 60 %
-        brotli = None
-    store = CACHE / "precompressed"
-    store.mkdir(parents=True, exist_ok=True)
-    for path in list(folder.rglob("*")):
-        if path.suffix not in COMPRESSIBLE or not path.is_file():
-            continue
-        digest = sha256_file(path)
-        compressors = {".gz": lambda b: gzip.compress(b, 9, mtime=0)}
-        if brotli is not None:
-            compressors[".br"] = lambda b: brotli.compress(b, quality=11)
-        for suffix, compress in compressors.items():
-            cached = store / (digest + suffix)
-            if not cached.exists():
-                tmp = cached.with_suffix(".tmp")
-                tmp.write_bytes(compress(path.read_bytes()))
-                tmp.rename(cached)
-            shutil.copyfile(cached, path.with_name(path.name + suffix))
-
-
 def build() -> Path:
-    t0 = time.monotonic()
-    check_pydantic_pin()
-    package, pyscript = ensure_npm_assets()
-    upstream_lock = package / "pyodide-lock.json"
-    info = json.loads(upstream_lock.read_text())["info"]
-    abi, python = info["abi_version"], info["python"]
-    wheels = ensure_wheels(abi, python)
-    tracker_wheel = build_tracker_wheel()
+    from buildtools import assets, lockfile, wheels  # they need the venv's packages
 
-    staging = WEB / ".dist-staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    # Everything but the loader lives in a folder named by its content hash, so it can be
-    # cached forever ("immutable"); only tracker.js is revalidated.
-    pending = staging / "runtime"
-    pending.mkdir(parents=True)
-    for name in PYODIDE_FILES:
-        shutil.copy2(package / name, pending / name)
-    staged = [Path(shutil.copy2(w, pending / w.name)) for w in [*wheels, tracker_wheel]]
-    write_lock(pending, upstream_lock, pinned_pyodide_version(), staged)
-    precompile_wheels(
-        [w for w in staged if not w.name.startswith(("micropip-", "tracker-"))], package
+    t0 = time.monotonic()
+    wheels.check_pydantic_pin(PYPROJECT, PYODIDE_REQUIREMENTS)
+    pyodide, pyscript = ensure_npm_assets()
+    upstream_lock = pyodide / "pyodide-lock.json"
+    info = json.loads(upstream_lock.read_text())["info"]
+    dependencies = wheels.ensure_wheels(
+        PYODIDE_REQUIREMENTS, WHEEL_CACHE, info["abi_version"], info["python"]
     )
-    rehash_lock(pending)
-    runtime = f"r-{runtime_hash(list(pending.iterdir()))}"
-    pending.rename(staging / runtime)
-    loader = (WEB / "src" / "tracker.js").read_text(encoding="utf-8")
-    if RUNTIME_PLACEHOLDER not in loader:
-        raise BuildError(f"web/src/tracker.js lost its {RUNTIME_PLACEHOLDER} placeholder")
-    (staging / "tracker.js").write_text(loader.replace(RUNTIME_PLACEHOLDER, runtime + "/"))
-    shutil.copy2(WEB / "src" / "tracker.d.ts", staging / "tracker.d.ts")
-    copy_pyscript(pyscript, staging / "pyscript")
-    if (WEB / "demo").is_dir():
-        shutil.copytree(WEB / "demo", staging / "demo")
-    if PYSCRIPT_DEMO.is_dir():
-        copy_pyscript_demo(staging / "pyscript-demo", tracker_wheel.name, runtime)
-    (staging / "index.html").write_text(INDEX_HTML)
-    (staging / "RUNTIME").write_text(runtime + "\n")  # for hosts that template the path
-    precompress(staging)
-    shutil.rmtree(DIST, ignore_errors=True)
-    staging.rename(DIST)
+    tracker_wheel = wheels.build_tracker_wheel(ROOT, CACHE / "tracker-wheel")
+
+    shutil.rmtree(STAGING, ignore_errors=True)
+    try:
+        # Everything but the loader lives in a folder named by its content hash, so it can
+        # be cached forever ("immutable"); only tracker.js is revalidated.
+        pending = STAGING / "runtime"
+        pending.mkdir(parents=True)
+        for name in PYODIDE_FILES:
+            shutil.copy2(pyodide / name, pending / name)
+        sources = [*dependencies, tracker_wheel]
+        staged = [(w, Path(shutil.copy2(w, pending / w.name))) for w in sources]
+        wheels.precompile_wheels(
+            [s for w, s in staged if not w.name.startswith(KEEP_SOURCE)],
+            pyodide,
+            PRECOMPILE_SCRIPT,
+            PRECOMPILED_CACHE,
+        )
+        lockfile.write_lock(
+            pending,
+            upstream_lock,
+            pinned_version(PYODIDE_PACKAGE),
+            staged,
+            PYODIDE_REQUIREMENTS.name,
+        )
+        runtime = f"r-{assets.runtime_hash(list(pending.iterdir()))}"
+        pending.rename(STAGING / runtime)
+
+        loader = LOADER.read_text(encoding="utf-8")
+        if RUNTIME_PLACEHOLDER not in loader:
+            raise BuildError(f"web/src/tracker.js lost its {RUNTIME_PLACEHOLDER} placeholder")
+        (STAGING / "tracker.js").write_text(loader.replace(RUNTIME_PLACEHOLDER, runtime + "/"))
+        shutil.copy2(TYPES, STAGING / "tracker.d.ts")
+        assets.copy_pyscript(pyscript, STAGING / "pyscript")
+        (STAGING / "RUNTIME").write_text(runtime + "\n")  # for hosts that template the path
+        assets.precompress(STAGING, PRECOMPRESSED_CACHE)
+
+        shutil.rmtree(DIST, ignore_errors=True)
+        STAGING.rename(DIST)
+    finally:
+        shutil.rmtree(STAGING, ignore_errors=True)
     size = sum(p.stat().st_size for p in DIST.rglob("*") if p.is_file())
     log(f"built {DIST.relative_to(ROOT)}/ ({size / 1e6:.1f} MB) in {time.monotonic() - t0:.1f} s")
+    build_demos(runtime, tracker_wheel.name)
     return DIST
+
+
+def build_demos(runtime: str, wheel_name: str) -> None:
+    """web/demo-dist/: the demo storefronts, kept out of the dist that users copy to their
+    host (their pages hold a __COLLECTOR_ORIGIN__ placeholder that `serve` fills in). Their
+    relative links (`../tracker.js`, `../pyscript/`) expect it served at the dist's root."""
+    from buildtools import assets
+
+    shutil.rmtree(DEMO_DIST, ignore_errors=True)
+    DEMO_DIST.mkdir()
+    shutil.copytree(DEMO, DEMO_DIST / "demo")
+    assets.copy_filled(
+        PYSCRIPT_DEMO,
+        DEMO_DIST / "pyscript-demo",
+        {WHEEL_PLACEHOLDER: wheel_name, RUNTIME_PLACEHOLDER: runtime + "/"},
+    )
+    (DEMO_DIST / "index.html").write_text(DEMO_INDEX_HTML)
 
 
 # --- serve ------------------------------------------------------------------------------------
 
 
-def serve(port: int, collector_port: int) -> None:
-    build()
-    sys.path.insert(0, str(ROOT))
+def serve(port: int, collector_port: int, production: bool) -> None:
     from devserver import Collector, StaticServer
 
+    build()
     collector = Collector(port=collector_port, verbose=True).start()
     site = StaticServer(
-        DIST, port=port, substitutions={"__COLLECTOR_ORIGIN__": collector.origin}
-    ).start()
+        DIST,
+        port=port,
+        substitutions={"__COLLECTOR_ORIGIN__": collector.origin},
+        cache="production" if production else "dev",
+    )
+    site.add_dir("/", DEMO_DIST)  # beside the dist, as their relative links expect
+    site.start()
+    caching = (
+        "production caching: immutable runtime, ETag, precompressed br/gzip"
+        if production
+        else "dev caching: no-cache, uncompressed; --production for the CDN rules"
+    )
     print(
         f"\n  Demo storefront:  {site.url('/demo/')}\n"
         f"  PyScript demo:    {site.url('/pyscript-demo/')}\n"
         f"  Local collector:  {collector.origin}  (events at {collector.url('/_events')})\n"
+        f"  Served with {caching}.\n"
         "  Ctrl-C to stop.\n",
         flush=True,
     )
@@ -474,36 +313,34 @@ def serve(port: int, collector_port: int) -> None:
 # --- test -------------------------------------------------------------------------------------
 
 
-def apt_install(package: str, why: str) -> None:
-    """Install a Debian package when we can (root with apt-get), else say what is missing."""
-    if not (shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
-        raise BuildError(f"{why}: install the {package!r} package")
-    log(f"installing Debian's {package} …")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    run(["apt-get", "update", "-qq"], env=env)
-    run(["apt-get", "install", "-y", "-qq", package], env=env)
-
-
-def ensure_chromium() -> None:
-    """Debian's chromium when possible (a test tool's own browser download fails on the
-    project's machines); Playwright's own browser elsewhere."""
-    if CHROMIUM.exists():
+def ensure_browsers() -> None:
+    """Debian's browsers when possible (a test tool's own browser download fails on the
+    project's machines); Playwright's own Chromium where apt-get cannot run."""
+    if not can_apt() and not Path(CHROMIUM).exists():
+        log("no system Chromium: installing Playwright's own …")
+        run([sys.executable, "-m", "playwright", "install", "chromium"])
         return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        apt_install("chromium", "the browser tests need Chromium")
-        return
-    log("no system Chromium: installing Playwright's own …")
-    run([sys.executable, "-m", "playwright", "install", "chromium"])
+    ensure_debian_packages(TEST_PACKAGES, "the browser tests need them")
 
 
 def test(pytest_args: list[str]) -> int:
     build()
-    ensure_chromium()
+    ensure_browsers()
     log("ruff check + format check …")
     run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
     run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)
     log("pytest …")
     return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+
+
+def bench(args: argparse.Namespace) -> None:
+    from bench.run import run as run_bench
+
+    build()
+    ensure_browsers()
+    run_bench(
+        DIST, runs=args.runs, clicks=args.clicks, storage_clicks=args.storage_clicks, only=args.only
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -519,6 +356,12 @@ def main(argv: list[str]) -> int:
     )
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--collector-port", type=int, default=8001)
+    p_serve.add_argument(
+        "--production",
+        action="store_true",
+        help="serve with the production caching rules (immutable hashed runtime, ETag, "
+        "precompressed br/gzip) instead of no-cache",
+    )
     sub.add_parser("test", help="build, lint, then run all tests; extra args go to pytest")
     p_bench = sub.add_parser("bench", help="build, then measure the tracker's cost in Chromium")
     p_bench.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
@@ -534,25 +377,13 @@ def main(argv: list[str]) -> int:
         os.execv(str(python), [str(python), str(Path(__file__).resolve()), *argv])
 
     if args.command == "serve":
-        serve(args.port, args.collector_port)
-        return 0
-    if args.command == "test":
+        serve(args.port, args.collector_port, args.production)
+    elif args.command == "test":
         return test(extra)
-    if args.command == "bench":
+    elif args.command == "bench":
+        bench(args)
+    else:
         build()
-        ensure_chromium()
-        sys.path.insert(0, str(ROOT))
-        from bench.run import run as run_bench
-
-        run_bench(
-            DIST,
-            runs=args.runs,
-            clicks=args.clicks,
-            storage_clicks=args.storage_clicks,
-            only=args.only,
-        )
-        return 0
-    build()
     return 0
 
 

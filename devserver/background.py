@@ -9,6 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 
+def merge_headers(base: dict[str, str], extra: dict[str, str] | None) -> dict[str, str]:
+    """``base`` updated with ``extra``; header names compared case-insensitively."""
+    out = {k: v for k, v in base.items() if k.lower() not in {e.lower() for e in extra or {}}}
+    out.update(extra or {})
+    return out
+
+
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     owner: Any  # the BackgroundServer that started it

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from devserver import caching
-from devserver.background import BackgroundServer, QuietServer
+from devserver.background import BackgroundServer, QuietServer, merge_headers
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -47,13 +47,6 @@ class Request(NamedTuple):
     status: int
 
 
-def _merge(base: dict[str, str], extra: dict[str, str] | None) -> dict[str, str]:
-    """``base`` updated with ``extra``; header names compared case-insensitively."""
-    out = {k: v for k, v in base.items() if k.lower() not in {e.lower() for e in extra or {}}}
-    out.update(extra or {})
-    return out
-
-
 def _mount_prefix(mount: str) -> str:
     return "/" + mount.strip("/") + "/" if mount.strip("/") else "/"
 
@@ -80,7 +73,7 @@ class StaticServer(BackgroundServer):
         self.production = cache == "production"
         super().__init__(host, port)
         self.substitutions = dict(substitutions or {})
-        self.headers = _merge(
+        self.headers = merge_headers(
             {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}, headers
         )
         self._lock = threading.Lock()
@@ -141,7 +134,7 @@ class StaticServer(BackgroundServer):
                 return target
         return None
 
-    def _respond(
+    def respond(
         self, target: str, request_headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], bytes | Path]:
         """Status, headers and body (bytes, or a file to stream) for a GET of ``target``."""
@@ -156,25 +149,29 @@ class StaticServer(BackgroundServer):
             html, extra = page
             body = self._substitute(html).encode("utf-8")
             ctype = {"Content-Type": CONTENT_TYPES[".html"]}
-            return 200, _merge(_merge(self.headers, ctype), extra), body
+            return 200, merge_headers(merge_headers(self.headers, ctype), extra), body
         found = self._find(parts.path)
         if isinstance(found, str):
             location = found + (f"?{parts.query}" if parts.query else "")
-            return 301, _merge(self.headers, {"Location": location}), b""
+            return 301, merge_headers(self.headers, {"Location": location}), b""
         if found is None:
             return self._error(404)
-        headers = _merge(self.headers, {"Content-Type": content_type(found.name)})
+        headers = merge_headers(self.headers, {"Content-Type": content_type(found.name)})
         if found.suffix.lower() in (".html", ".htm"):
             return 200, headers, self._substitute(found.read_text(encoding="utf-8")).encode()
         if not self.production:
             return 200, headers, found
         tag = caching.etag(found)
-        headers = _merge(headers, {"Cache-Control": caching.cache_control(parts.path), "ETag": tag})
+        headers = merge_headers(
+            headers, {"Cache-Control": caching.cache_control(parts.path), "ETag": tag}
+        )
         if caching.not_modified(request_headers.get("if-none-match"), tag):
             return 304, headers, b""
         body, encoding = caching.precompressed(found, request_headers.get("accept-encoding"))
         if encoding is not None:
-            headers = _merge(headers, {"Content-Encoding": encoding, "Vary": "Accept-Encoding"})
+            headers = merge_headers(
+                headers, {"Content-Encoding": encoding, "Vary": "Accept-Encoding"}
+            )
         return 200, headers, body
 
     def _substitute(self, html: str) -> str:
@@ -188,9 +185,9 @@ class StaticServer(BackgroundServer):
         except ValueError:
             phrase = "Error"
         ctype = {"Content-Type": "text/plain; charset=utf-8"}
-        return status, _merge(self.headers, ctype), f"{status} {phrase}\n".encode()
+        return status, merge_headers(self.headers, ctype), f"{status} {phrase}\n".encode()
 
-    def _record(self, method: str, path: str, status: int) -> None:
+    def record_request(self, method: str, path: str, status: int) -> None:
         with self._lock:
             self._log.append(Request(method, path, status))
 
@@ -209,8 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         owner = self.server.owner
         request_headers = {k.lower(): v for k, v in self.headers.items()}
-        status, headers, body = owner._respond(self.path, request_headers)
-        owner._record(self.command, self.path, status)
+        status, headers, body = owner.respond(self.path, request_headers)
+        owner.record_request(self.command, self.path, status)
         size = body.stat().st_size if isinstance(body, Path) else len(body)
         self.send_response(status)
         for name, value in headers.items():
@@ -229,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = _serve
 
     def _not_allowed(self) -> None:
-        self.server.owner._record(self.command, self.path, 405)
+        self.server.owner.record_request(self.command, self.path, 405)
         self.send_response(405)
         self.send_header("Allow", "GET, HEAD")
         self.send_header("Content-Length", "0")

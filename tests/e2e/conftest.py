@@ -19,56 +19,52 @@ before asserting exact counts.
 
 from __future__ import annotations
 
-import html
-import importlib
-import itertools
-import sys
+import functools
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+from e2e_helpers import (
+    DEFAULT_ATTRS,
+    DIST,
+    E2E_DIR,
+    GRACE_MS,
+    HOST_SESSION_ID,
+    HOST_USER_ID,
+    MOUNT,
+    READY_TIMEOUT_MS,
+    REPO_ROOT,
+    TRACKER_JS,
+    ad_html,
+    grace,
+    make_page,
+    render_attrs,
+    started,
+    wait_ready,
+)
+
+from devserver import Collector, StaticServer
+from devserver.chromium import launch_options
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request
 
-    from devserver import Collector, StaticServer
-
-E2E_DIR = Path(__file__).resolve().parent
-REPO_ROOT = E2E_DIR.parents[1]
-DIST = REPO_ROOT / "web" / "dist"
-TRACKER_JS = DIST / "tracker.js"
-MOUNT = "/static/adt/dist/"
-
-
-READY_TIMEOUT_MS = 30_000
-#: How long a negative assertion waits after the tracker's decision before counting.
-GRACE_MS = 1_000
-
-HOST_USER_ID = "customer-42"
-HOST_SESSION_ID = "storefront-session-id"
-
-#: Script-tag attributes of every page unless a test overrides them (None removes one,
-#: "" renders a boolean attribute). data-beacon-origins defaults to the collector origin.
-DEFAULT_ATTRS: dict[str, str | None] = {
-    "data-user-id": HOST_USER_ID,
-    "data-session-id": HOST_SESSION_ID,
-    "data-debug": "",
-}
-
-
-def _devserver() -> ModuleType:
-    """Import the repo's ``devserver`` package whatever the current directory is."""
-    root = str(REPO_ROOT)
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    module = importlib.import_module("devserver")
-    importlib.import_module("devserver.chromium")
-    return module
+# Defined in e2e_helpers (test modules import them from there); named here for the
+# fixtures below and for code that imported them from conftest.
+__all__ = [
+    "DEFAULT_ATTRS",
+    "DIST",
+    "GRACE_MS",
+    "HOST_SESSION_ID",
+    "HOST_USER_ID",
+    "MOUNT",
+    "READY_TIMEOUT_MS",
+    "render_attrs",
+]
 
 
 # --------------------------------------------------------------------------- collection
@@ -93,16 +89,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Use Debian's Chromium when present (else Playwright's), with hardened flags."""
-    return _devserver().chromium.launch_options(browser_type_launch_args)
+    return launch_options(browser_type_launch_args)
 
 
 # --------------------------------------------------------------------------- servers
 
 
+def _collectors() -> tuple[Callable[[int], Collector], list[Collector]]:
+    """A factory of collectors on a given port (0: any), and the list of those it made."""
+    made: list[Collector] = []
+
+    def _at(port: int = 0) -> Collector:
+        c = Collector(host="127.0.0.1", port=port).start()
+        made.append(c)
+        return c
+
+    return _at, made
+
+
 @pytest.fixture
 def collector() -> Iterator[Collector]:
     """A fresh beacon collector on its own port (a different origin from the page)."""
-    c = _devserver().Collector(host="127.0.0.1", port=0).start()
+    c = Collector(host="127.0.0.1", port=0).start()
     try:
         yield c
     finally:
@@ -112,14 +120,8 @@ def collector() -> Iterator[Collector]:
 @pytest.fixture
 def new_collector() -> Iterator[Callable[[], Collector]]:
     """Factory for extra collectors (other origins); all are stopped after the test."""
-    made: list[Collector] = []
-
-    def _new() -> Collector:
-        c = _devserver().Collector(host="127.0.0.1", port=0).start()
-        made.append(c)
-        return c
-
-    yield _new
+    at, made = _collectors()
+    yield at
     for c in made:
         c.stop()
 
@@ -128,14 +130,8 @@ def new_collector() -> Iterator[Callable[[], Collector]]:
 def collector_at() -> Iterator[Callable[[int], Collector]]:
     """Factory: a collector started on a given port (e.g. one that refused connections
     until now); all are stopped after the test."""
-    made: list[Collector] = []
-
-    def _at(port: int) -> Collector:
-        c = _devserver().Collector(host="127.0.0.1", port=port).start()
-        made.append(c)
-        return c
-
-    yield _at
+    at, made = _collectors()
+    yield at
     for c in made:
         c.stop()
 
@@ -143,61 +139,11 @@ def collector_at() -> Iterator[Callable[[int], Collector]]:
 @pytest.fixture
 def site() -> Iterator[StaticServer]:
     """The storefront: web/dist served under /static/adt/dist/, plus pages tests add."""
-    s = _devserver().StaticServer(DIST, port=0, mount=MOUNT).start()
+    s = StaticServer(DIST, port=0, mount=MOUNT).start()
     try:
         yield s
     finally:
         s.stop()
-
-
-_page_numbers = itertools.count(1)
-
-
-def render_attrs(attrs: Mapping[str, str | None]) -> str:
-    """Render HTML attributes; None omits one, "" renders it as a boolean attribute."""
-    parts = []
-    for name, value in attrs.items():
-        if value is None:
-            continue
-        if value == "":
-            parts.append(name)
-        else:
-            parts.append(f'{name}="{html.escape(value, quote=True)}"')
-    return " ".join(parts)
-
-
-def make_page(
-    site: StaticServer,
-    collector: Collector,
-    body_html: str,
-    *,
-    attrs: Mapping[str, str | None] | None = None,
-    path: str | None = None,
-    title: str = "e2e shop page",
-    mount: str = MOUNT,
-    headers: Mapping[str, str] | None = None,
-) -> str:
-    """Add a storefront page embedding the tracker the documented way; return its URL.
-
-    ``attrs`` overrides the script tag's attributes (see DEFAULT_ATTRS; None removes one).
-    ``mount`` is where tracker.js is loaded from; ``headers`` are extra response headers
-    for the page (e.g. a Content-Security-Policy).
-    """
-    merged: dict[str, str | None] = {
-        "data-beacon-origins": collector.origin,
-        **DEFAULT_ATTRS,
-        **(attrs or {}),
-    }
-    script = f'<script async src="{mount}tracker.js" {render_attrs(merged)}></script>'
-    page_html = (
-        "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title>\n{script}\n</head>\n"
-        f"<body>\n{body_html}\n</body></html>\n"
-    )
-    if path is None:
-        path = f"/shop/page-{next(_page_numbers)}.html"
-    return site.add_page(path, page_html, dict(headers or {}))
 
 
 @pytest.fixture(name="make_page")
@@ -205,17 +151,6 @@ def make_page_fixture() -> Callable[..., str]:
     """``make_page(site, collector, body_html, *, attrs=None, path=None, mount=MOUNT,
     headers=None) -> url``."""
     return make_page
-
-
-def ad_html(
-    url: str, text: str = "Ad", *, tag: str = "a", href: str | None = "#x", **extra: str
-) -> str:
-    """An ad element whose click URL is ``url`` (attribute-escaped, so ``&`` stays ``&``)."""
-    attrs: dict[str, str | None] = {"data-ad-click-url": url}
-    if tag == "a" and href is not None:
-        attrs["href"] = href
-    attrs.update(extra)
-    return f"<{tag} {render_attrs(attrs)}>{html.escape(text)}</{tag}>"
 
 
 @pytest.fixture(name="ad_html")
@@ -350,35 +285,21 @@ def page(page: Page, context: BrowserContext, page_log: PageLog) -> Iterator[Pag
 # --------------------------------------------------------------------------- waiting
 
 
-def wait_ready(page: Page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
-    """Wait (bounded) until ``window.adTracker.ready`` resolves; fail with its reason."""
-    page.wait_for_function("() => !!window.adTracker", timeout=timeout_ms)
-    result = page.evaluate(
-        """(ms) => Promise.race([
-            window.adTracker.ready.then(
-                () => ({ok: true}),
-                (err) => ({ok: false, reason: String(err)})),
-            new Promise((resolve) => setTimeout(
-                () => resolve({ok: false, reason: `adTracker.ready not settled after ${ms} ms`}),
-                ms)),
-        ])""",
-        timeout_ms,
-    )
-    assert result["ok"], f"tracker did not start: {result['reason']}"
-
-
 @pytest.fixture(name="wait_ready")
 def wait_ready_fixture() -> Callable[..., None]:
     """``wait_ready(page, timeout_ms=30000)``: bounded wait for ``adTracker.ready``."""
     return wait_ready
 
 
-def grace(page: Page, ms: int = GRACE_MS) -> None:
-    """A short fixed wait before a negative assertion (keeps Playwright events flowing)."""
-    page.wait_for_timeout(ms)
-
-
 @pytest.fixture(name="grace")
 def grace_fixture() -> Callable[..., None]:
     """``grace(page, ms=1000)``."""
     return grace
+
+
+@pytest.fixture
+def ready_page(page: Page, site: StaticServer, collector: Collector) -> Callable[..., str]:
+    """``ready_page(body_html, *, attrs=None, path=None, mount=MOUNT, headers=None) -> url``:
+    open a storefront page (see ``make_page``) in the test's ``page``, served by ``site``
+    and beaconing to ``collector``, and wait until ``adTracker.ready`` resolves."""
+    return functools.partial(started, page, site, collector)

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import urlsplit
 
-from e2e_helpers import SLOW_HERO, hold_requests, path_of, release
+from e2e_helpers import (
+    AJV_422,
+    HOST_SESSION_ID,
+    HOST_USER_ID,
+    MOUNT,
+    SLOW_HERO,
+    assert_local_only,
+    delivered_once,
+    hold_requests,
+    path_of,
+    release,
+)
 from e2e_helpers import click_url as _click_url
 from e2e_helpers import goto_still_loading as _goto_still_loading
 from playwright.sync_api import Page
 
-HOST_USER_ID = "customer-42"
-HOST_SESSION_ID = "storefront-session-id"
-MOUNT = "/static/adt/dist/"
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 #: A realistic click URL: opaque signature with percent-escapes, unsorted and empty params.
@@ -30,20 +37,15 @@ CLICK_QUERY = "?pos=1&sig=ab%2Fcd%3D%3D&z=9&a=&publisher_id=p-1&pos=2"
 
 
 def test_click_delivers_exact_url_headers_and_valid_body(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, site, collector, ready_page, ad_html, grace
 ):
     """One click → one POST to the ad's URL byte for byte, JSON headers, schema-valid body."""
     url = click_url(collector, "ad-1", CLICK_QUERY)
-    page.goto(make_page(site, collector, ad_html(url, "Buy", id="ad")))
-    wait_ready(page)
+    ready_page(ad_html(url, "Buy", id="ad"))
 
     page.click("#ad")
 
-    assert len(collector.wait_for(1, timeout=10.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
-    assert len(events) == 1, events
+    events = delivered_once(page, page_log, collector, url)
     ev = events[0]
     assert ev.path == path_of(url)
     assert ev.kind == "click"
@@ -59,12 +61,11 @@ def test_click_delivers_exact_url_headers_and_valid_body(
 
 
 def test_repeated_clicks_and_reload_are_deduplicated(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, ad_html, wait_ready, grace
 ):
     """Three clicks on one ad, then a reload and a fourth click within the hour → 1 event."""
     url = click_url(collector, "ad-dup")
-    page.goto(make_page(site, collector, ad_html(url, id="ad")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"))
 
     page.click("#ad")
     assert len(collector.wait_for(1, timeout=10.0)) == 1
@@ -82,13 +83,12 @@ def test_repeated_clicks_and_reload_are_deduplicated(
     assert len(collector.accepted()) == 1
 
 
-def test_second_ad_gets_its_own_event(page, site, collector, make_page, ad_html, wait_ready, grace):
+def test_second_ad_gets_its_own_event(page, collector, ready_page, ad_html, grace):
     """Two different ads clicked once each → two events, one per ad URL."""
     url1 = click_url(collector, "ad-1")
     url2 = click_url(collector, "ad-2", "?pos=2&sig=y")
     body = ad_html(url1, "first", id="ad1") + ad_html(url2, "second", id="ad2")
-    page.goto(make_page(site, collector, body))
-    wait_ready(page)
+    ready_page(body)
 
     page.click("#ad1")
     page.click("#ad2")
@@ -101,16 +101,13 @@ def test_second_ad_gets_its_own_event(page, site, collector, make_page, ad_html,
     assert all(e.status == 202 and e.errors == [] for e in events)
 
 
-def test_navigating_link_still_delivers(
-    page, site, collector, make_page, ad_html, wait_ready, grace
-):
+def test_navigating_link_still_delivers(page, site, collector, ready_page, ad_html, grace):
     """A click (after ready) on an ad link that navigates away still reaches the collector."""
     url = click_url(collector, "ad-nav")
     target = site.add_page(
         "/product/123.html", "<!doctype html><title>product</title><p id=product>product</p>"
     )
-    page.goto(make_page(site, collector, ad_html(url, id="ad", href="/product/123.html")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad", href="/product/123.html"))
 
     page.click("#ad")
     page.wait_for_url(target, timeout=10_000)
@@ -208,14 +205,13 @@ def test_click_before_ready_on_navigating_link_is_sent_by_next_page(
 
 
 def test_disallowed_origin_receives_nothing(
-    page, page_log, site, collector, new_collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, new_collector, ad_html, grace
 ):
     """An ad URL on an origin outside data-beacon-origins gets no request, not even OPTIONS."""
     other = new_collector()
     assert other.origin != collector.origin
     url = click_url(other, "ad-foreign")
-    page.goto(make_page(site, collector, ad_html(url, id="ad")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"))
 
     page.click("#ad")
 
@@ -229,14 +225,13 @@ def test_disallowed_origin_receives_nothing(
 
 
 def test_javascript_and_relative_urls_send_nothing(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, ad_html, grace
 ):
     """`javascript:` and relative click URLs are refused: no request anywhere."""
     js_url = "javascript:alert(1)"
     rel_url = "/v1/beacon/click/ad-relative?pos=1"
     body = ad_html(js_url, "js", id="ad-js") + ad_html(rel_url, "rel", id="ad-rel")
-    page.goto(make_page(site, collector, body))
-    wait_ready(page)
+    ready_page(body)
 
     page.click("#ad-js")
     page.click("#ad-rel")
@@ -251,27 +246,20 @@ def test_javascript_and_relative_urls_send_nothing(
 
 # --------------------------------------------------------------------------- 422
 
-_AJV_422 = (
-    '[{"instancePath":"","schemaPath":"#/anyOf/0/required","keyword":"required",'
-    '"params":{"missingProperty":"user_id"},'
-    '"message":"must have required property \'user_id\'"}]'
-)
-
 
 def test_422_is_not_retried_and_reported_once(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, ad_html, grace
 ):
     """A 422 answer is final: exactly one request, and one console.error naming user_id."""
     collector.add_fault(
         "/v1/beacon/click/ad-422",
         422,
         times=5,
-        body=_AJV_422,
+        body=AJV_422,
         headers={"content-type": "application/json"},
     )
     url = click_url(collector, "ad-422")
-    page.goto(make_page(site, collector, ad_html(url, id="ad")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"))
 
     started = time.monotonic()
     page.click("#ad")
@@ -360,12 +348,11 @@ def test_generated_ids_are_uuid4_stable_and_namespaced(
 # --------------------------------------------------------------------------- interaction
 
 
-def test_middle_click_is_tracked(page, site, collector, make_page, ad_html, wait_ready, grace):
+def test_middle_click_is_tracked(page, site, collector, ready_page, ad_html, grace):
     """A middle-button click (auxclick, button 1) on an ad link sends one click event."""
     url = click_url(collector, "ad-middle")
     site.add_page("/product/9.html", "<!doctype html><title>product 9</title><p>9</p>")
-    page.goto(make_page(site, collector, ad_html(url, id="ad", href="/product/9.html")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad", href="/product/9.html"))
     page.evaluate(
         """() => {
           window.__e2eAux = [];
@@ -384,11 +371,10 @@ def test_middle_click_is_tracked(page, site, collector, make_page, ad_html, wait
     assert events[0].status == 202
 
 
-def test_ad_inserted_after_ready_is_tracked(page, site, collector, make_page, wait_ready, grace):
+def test_ad_inserted_after_ready_is_tracked(page, collector, ready_page, grace):
     """An ad added to the DOM after boot is tracked (one delegated document listener)."""
     url = click_url(collector, "ad-late")
-    page.goto(make_page(site, collector, '<div id="slot"></div>'))
-    wait_ready(page)
+    ready_page('<div id="slot"></div>')
 
     page.evaluate(
         """(url) => {
@@ -413,11 +399,10 @@ def test_ad_inserted_after_ready_is_tracked(page, site, collector, make_page, wa
     assert events[0].path == path_of(url)
 
 
-def test_tracker_never_prevents_default(page, site, collector, make_page, ad_html, wait_ready):
+def test_tracker_never_prevents_default(page, collector, ready_page, ad_html):
     """A host bubble-phase listener sees defaultPrevented == false and the link navigates."""
     url = click_url(collector, "ad-default")
-    page.goto(make_page(site, collector, ad_html(url, id="ad", href="#landed")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad", href="#landed"))
     page.evaluate(
         """() => {
           window.__e2ePrevented = [];
@@ -436,12 +421,11 @@ def test_tracker_never_prevents_default(page, site, collector, make_page, ad_htm
 
 
 def test_loader_fetches_relative_to_its_script_and_stays_local(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, site, collector, ready_page, ad_html, grace
 ):
     """Loaded from /static/adt/dist/, it fetches Pyodide from beside itself; no other origin."""
     url = click_url(collector, "ad-origin")
-    page.goto(make_page(site, collector, ad_html(url, id="ad")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"))
     page.click("#ad")
     assert len(collector.wait_for(1, timeout=10.0)) == 1
     grace(page)
@@ -451,13 +435,4 @@ def test_loader_fetches_relative_to_its_script_and_stays_local(
     runtime = [p for p in served if p.startswith(MOUNT + "r-") and p.endswith("/pyodide.asm.wasm")]
     assert len(runtime) == 1 and served[runtime[0]] == 200, served
 
-    allowed = {site.origin, collector.origin}
-    foreign = []
-    for r in page_log.requests:
-        u = r.url[len("blob:") :] if r.url.startswith("blob:") else r.url
-        if u.startswith("data:"):
-            continue
-        parts = urlsplit(u)
-        if f"{parts.scheme}://{parts.netloc}" not in allowed:
-            foreign.append(r.url)
-    assert foreign == [], foreign
+    assert_local_only(page_log, site.origin, collector.origin)

@@ -19,16 +19,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from e2e_helpers import path_of
+from e2e_helpers import HOST_SESSION_ID, HOST_USER_ID, MOUNT, path_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
     from devserver import Collector
 
-HOST_USER_ID = "customer-42"
-HOST_SESSION_ID = "storefront-session-id"
-MOUNT = "/static/adt/dist/"
 PUBLISHER_ID = "publisher-e2e"
 
 #: A banner-sized ad: 300 × 100 px, so "50 % of its own area" is well defined.
@@ -147,13 +144,12 @@ def assert_valid_event_body(event: Any, user_id: str, session_id: str) -> None:
 
 
 def test_impression_below_the_fold_fires_only_after_scrolling(
-    page, page_log, site, collector, make_page, wait_ready, grace
+    page, page_log, collector, ready_page, grace
 ):
     """Below the fold: nothing at load; scrolled into view → exactly one impression."""
     url = beacon_url(collector, "impression", "ad-fold")
     body = SPACER + ad_div("ad", data_ad_impression_url=url)
-    page.goto(make_page(site, collector, body))
-    wait_ready(page)
+    ready_page(body)
     assert page.evaluate(
         "() => document.getElementById('ad').getBoundingClientRect().top > innerHeight"
     )
@@ -175,7 +171,7 @@ def test_impression_below_the_fold_fires_only_after_scrolling(
 
 
 def test_hidden_ads_never_send_impressions_until_shown(
-    page, page_log, site, collector, make_page, wait_ready, grace
+    page, page_log, collector, ready_page, grace
 ):
     """display:none, hidden ancestor, zero size, closed <details>, content-visibility:hidden:
     all in the viewport, none sends; a visible control does. Opening <details> → one."""
@@ -206,8 +202,7 @@ def test_hidden_ads_never_send_impressions_until_shown(
         + ad_div("cv", style=small, data_ad_impression_url=urls["cv"])
         + "</div>"
     )
-    page.goto(make_page(site, collector, body))
-    wait_ready(page)
+    ready_page(body)
 
     # The <details> summary (and so its content once opened) is within the viewport.
     assert page.evaluate("() => document.getElementById('det').getBoundingClientRect().top") < 400
@@ -232,14 +227,11 @@ def test_hidden_ads_never_send_impressions_until_shown(
 # --------------------------------------------------------------------------- views
 
 
-def test_view_needs_one_full_second_in_view(
-    page, page_log, site, collector, make_page, wait_ready, grace
-):
+def test_view_needs_one_full_second_in_view(page, page_log, collector, ready_page, grace):
     """A banner in view from load → exactly one view, arriving ≥ 1 s after the tracker
     could first see it (ready), and not stalled well beyond."""
     url = beacon_url(collector, "view", "banner-1")
-    page.goto(make_page(site, collector, RECORD_READY_AT + ad_div("banner", data_ad_view_url=url)))
-    wait_ready(page)
+    ready_page(RECORD_READY_AT + ad_div("banner", data_ad_view_url=url))
     page.wait_for_function("() => typeof window.__e2eReadyAt === 'number'", timeout=5_000)
     ready_at = page.evaluate("() => window.__e2eReadyAt") / 1000.0
 
@@ -276,15 +268,14 @@ _SCROLL_IN_THEN_AWAY = """(ms) => new Promise((resolve) => {
 
 
 def test_banner_scrolled_away_after_half_a_second_gives_no_view(
-    page, page_log, site, collector, make_page, wait_ready, grace
+    page, page_log, collector, ready_page, grace
 ):
     """In view for 0.5 s then scrolled away → no view (an impression is fine). Scrolled
     back and kept in view → the timer restarts from zero and exactly one view follows."""
     view = beacon_url(collector, "view", "banner-away")
     impression = beacon_url(collector, "impression", "banner-away")
     banner = ad_div("banner", data_ad_view_url=view, data_ad_impression_url=impression)
-    page.goto(make_page(site, collector, SPACER + banner + SPACER))
-    wait_ready(page)
+    ready_page(SPACER + banner + SPACER)
     grace(page, 500)
     assert collector.events() == []
 
@@ -328,16 +319,13 @@ _SHOW_TAB = """() => {
 }"""
 
 
-def test_background_tab_gives_no_view_until_shown(
-    page, page_log, site, collector, make_page, wait_ready, grace
-):
+def test_background_tab_gives_no_view_until_shown(page, page_log, collector, ready_page, grace):
     """Hidden tab, banner in view: no view for 2.5 s; tab shown → exactly one view ≥ 1 s later."""
     view = beacon_url(collector, "view", "banner-bg")
     impression = beacon_url(collector, "impression", "banner-bg")
     page.add_init_script(_HIDDEN_TAB)
     banner = ad_div("banner", data_ad_view_url=view, data_ad_impression_url=impression)
-    page.goto(make_page(site, collector, banner))
-    wait_ready(page)
+    ready_page(banner)
     assert page.evaluate("() => [document.visibilityState, document.hidden]") == ["hidden", True]
 
     # The tracker sees the banner (its impression is painted-and-in-viewport only)...
@@ -379,15 +367,12 @@ _INSERT_AFTER_READY = """<div id="slot"></div>
 </script>"""
 
 
-def test_ad_inserted_later_gets_impression_and_click(
-    page, page_log, site, collector, make_page, wait_ready, grace
-):
+def test_ad_inserted_later_gets_impression_and_click(page, page_log, collector, ready_page, grace):
     """An ad inserted 2 s after the tracker is live → one impression; clicked → one click."""
     impression = beacon_url(collector, "impression", "ad-late")
     click = beacon_url(collector, "click", "ad-late")
     body = _INSERT_AFTER_READY % (json.dumps(impression), json.dumps(click))
-    page.goto(make_page(site, collector, body))
-    wait_ready(page)
+    ready_page(body)
     assert page.evaluate("() => window.__e2eInserted === true") is False  # not yet there
 
     page.wait_for_function("() => window.__e2eInserted === true", timeout=10_000)
@@ -422,9 +407,7 @@ _ROUTE_CHANGE = """([viewB, viewC, removeAfterMs]) => {
 }"""
 
 
-def test_route_change_starts_a_new_page_view(
-    page, page_log, site, collector, make_page, wait_ready, grace
-):
+def test_route_change_starts_a_new_page_view(page, page_log, collector, ready_page, grace):
     """pushState to a new path → a new page view: the same banner's view is tried again but
     deduplicated (per minute), a new banner gets its view, a removed one gets none."""
     view_a = beacon_url(collector, "view", "banner-a")
@@ -432,8 +415,7 @@ def test_route_change_starts_a_new_page_view(
     view_b = beacon_url(collector, "view", "banner-b")
     view_c = beacon_url(collector, "view", "banner-c")
     banner_a = ad_div("banner-a", data_ad_view_url=view_a, data_ad_impression_url=impression_a)
-    page.goto(make_page(site, collector, banner_a))
-    wait_ready(page)
+    ready_page(banner_a)
     assert len(wait_to(collector, view_a)) == 1
     assert len(wait_to(collector, impression_a)) == 1
     page_log.wait_outcome(page, "delivered", count=2)
@@ -500,14 +482,13 @@ def leaked(text: str) -> list[str]:
 
 
 def test_conversion_hashes_personal_data_and_leaks_nothing(
-    page, page_log, site, collector, make_page, wait_ready, grace
+    page, page_log, collector, ready_page, grace
 ):
     """Raw PII in → *_hashed (normalised SHA-256) out; raw values nowhere: not in the body,
     localStorage or console. Schema-valid, created_at in UTC, the tracker's own ids."""
     conversion_url = collector.url("/v1/beacon/conversion")
     attrs = conversion_attrs(collector, **{"data-user-id": None, "data-session-id": None})
-    page.goto(make_page(site, collector, "<p>Thank you for your order</p>", attrs=attrs))
-    wait_ready(page)
+    ready_page("<p>Thank you for your order</p>", attrs=attrs)
     ids = json.loads(storage_dump(page)["adtracker:ids"])
 
     order = {"order_id": "order-8", "items": ITEMS, **RAW_PERSONAL}
@@ -632,13 +613,12 @@ def test_commands_pushed_before_the_loader_are_replayed_in_order(
 
 
 def test_invalid_order_names_the_field_and_sends_nothing(
-    page, page_log, site, collector, make_page, wait_ready, grace
+    page, page_log, collector, ready_page, grace
 ):
     """An order without items, and one without order_id → a console.error naming each
     field (and no personal data), a "refused" decision, and no request at all."""
     conversion_url = collector.url("/v1/beacon/conversion")
-    page.goto(make_page(site, collector, "<p>checkout</p>", attrs=conversion_attrs(collector)))
-    wait_ready(page)
+    ready_page("<p>checkout</p>", attrs=conversion_attrs(collector))
 
     no_items = {"order_id": "order-11", **RAW_PERSONAL}
     no_order_id = {"items": ITEMS, **RAW_PERSONAL}

@@ -13,18 +13,25 @@ from __future__ import annotations
 import json
 import socket
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_helpers import SLOW_HERO, click_url, goto_still_loading, hold_requests, path_of, release
+from e2e_helpers import (
+    DIST,
+    HOST_IDS,
+    MOUNT,
+    SLOW_HERO,
+    click_url,
+    delivered,
+    delivered_once,
+    goto_still_loading,
+    hold_requests,
+    open_in_two_tabs,
+    path_of,
+    release,
+)
 from playwright.sync_api import Page
 
-DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
-MOUNT = "/static/adt/dist/"
-HOST_USER_ID = "customer-42"
-HOST_SESSION_ID = "storefront-session-id"
-BODY = {"user_id": HOST_USER_ID, "session_id": HOST_SESSION_ID}
 #: Shortest request timeout the tracker accepts (seconds): keeps fault tests fast.
 FAST = {"data-request-timeout": "2"}
 
@@ -73,7 +80,7 @@ def outbox_keys(page: Page) -> list[str]:
 def assert_same_beacon(events: list[Any], url: str) -> None:
     """Every received POST went to ``url`` byte for byte with the host's ids."""
     assert [e.path for e in events] == [path_of(url)] * len(events), events
-    assert all(e.body_json == BODY for e in events), [e.body_text for e in events]
+    assert all(e.body_json == HOST_IDS for e in events), [e.body_text for e in events]
     assert all(e.errors == [] for e in events), [e.errors for e in events]
 
 
@@ -81,15 +88,14 @@ def assert_same_beacon(events: list[Any], url: str) -> None:
 
 
 def test_connection_refused_then_recovery(
-    page, page_log, site, collector, collector_at, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, collector_at, ad_html, grace
 ):
     """The beacon host refuses connections; once it listens, the retry delivers once."""
     port = free_port()
     down = f"http://127.0.0.1:{port}"
     url = f"{down}/v1/beacon/click/ad-down?pos=1"
     attrs = {"data-beacon-origins": f"{collector.origin} {down}", **FAST}
-    page.goto(make_page(site, collector, ad_html(url, id="ad"), attrs=attrs))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"), attrs=attrs)
 
     page.click("#ad")
     failed = page_log.wait_outcome(page, "failed", url=url)
@@ -114,7 +120,7 @@ def test_connection_refused_then_recovery(
     ids=["503-twice", "500-once", "dropped-connection-twice"],
 )
 def test_server_errors_then_202(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace, status, times
+    page, page_log, collector, ready_page, ad_html, grace, status, times
 ):
     """5xx answers (or a dropped connection) are retried until the 202: exactly one accepted.
 
@@ -125,15 +131,11 @@ def test_server_errors_then_202(
     ad = f"ad-err-{status}-{times}"
     collector.add_fault(f"/v1/beacon/click/{ad}", status, times=times)
     url = click_url(collector, ad)
-    page.goto(make_page(site, collector, ad_html(url, id="ad"), attrs=FAST))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"), attrs=FAST)
 
     page.click("#ad")
 
-    assert len(collector.wait_for(1, timeout=15.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
+    events = delivered(page, page_log, collector, url, timeout=15.0)
     assert [e.status for e in events] == [status] * times + [202], events
     assert len(events) == times + 1  # received
     assert len(collector.accepted()) == 1  # accepted
@@ -147,21 +149,15 @@ def test_server_errors_then_202(
     assert outbox_keys(page) == []
 
 
-def test_429_retry_after_is_honoured(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
-):
+def test_429_retry_after_is_honoured(page, page_log, collector, ready_page, ad_html, grace):
     """429 with Retry-After: 2 → the second attempt comes ≥ ~2 s after the first."""
     collector.add_fault("/v1/beacon/click/ad-429", 429, headers={"Retry-After": "2"})
     url = click_url(collector, "ad-429")
-    page.goto(make_page(site, collector, ad_html(url, id="ad"), attrs=FAST))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"), attrs=FAST)
 
     page.click("#ad")
 
-    assert len(collector.wait_for(1, timeout=15.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
+    events = delivered(page, page_log, collector, url, timeout=15.0)
     assert [e.status for e in events] == [429, 202], events
     assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
@@ -171,7 +167,7 @@ def test_429_retry_after_is_honoured(
 
 
 def test_slow_answer_times_out_and_is_retried(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, ad_html, grace
 ):
     """A server slower than data-request-timeout=2: the request is aborted and retried.
 
@@ -182,17 +178,14 @@ def test_slow_answer_times_out_and_is_retried(
     """
     collector.add_fault("/v1/beacon/click/ad-slow", 503, delay=3.0)
     url = click_url(collector, "ad-slow")
-    page.goto(make_page(site, collector, ad_html(url, id="ad"), attrs=FAST))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"), attrs=FAST)
 
     page.click("#ad")
 
     failed = page_log.wait_outcome(page, "failed", url=url, timeout=10.0)
     assert "timed out" in failed[0]["reason"], failed
-    assert len(collector.wait_for(1, timeout=15.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page, 2_500)  # let the slow handler finish too
-    events = collector.events()
+    # The grace period lets the slow handler finish too.
+    events = delivered(page, page_log, collector, url, timeout=15.0, grace_ms=2_500)
     assert [e.status for e in events] == [503, 202], events
     assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
@@ -202,12 +195,11 @@ def test_slow_answer_times_out_and_is_retried(
 
 
 def test_offline_click_is_queued_and_sent_when_online(
-    page, context, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, context, page_log, collector, ready_page, ad_html, grace
 ):
     """Offline: the click is queued in the outbox, nothing goes out; back online: sent once."""
     url = click_url(collector, "ad-offline")
-    page.goto(make_page(site, collector, ad_html(url, id="ad")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"))
 
     context.set_offline(True)
     page.click("#ad")
@@ -219,10 +211,7 @@ def test_offline_click_is_queued_and_sent_when_online(
 
     context.set_offline(False)
 
-    assert len(collector.wait_for(1, timeout=15.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
+    events = delivered(page, page_log, collector, url, timeout=15.0)
     assert len(events) == 1, events
     assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
@@ -233,13 +222,12 @@ def test_offline_click_is_queued_and_sent_when_online(
 
 
 def test_reload_during_retry_wait_sends_once(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, ad_html, wait_ready, grace
 ):
     """503 + Retry-After: 2, then the page reloads: the next page load sends it, once."""
     collector.add_fault("/v1/beacon/click/ad-reload", 503, headers={"Retry-After": "2"})
     url = click_url(collector, "ad-reload")
-    page.goto(make_page(site, collector, ad_html(url, id="ad"), attrs=FAST))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"), attrs=FAST)
 
     page.click("#ad")
     page_log.wait_outcome(page, "failed", url=url)
@@ -247,10 +235,8 @@ def test_reload_during_retry_wait_sends_once(
     page.reload()
     wait_ready(page)
 
-    assert len(collector.wait_for(1, timeout=15.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page, 3_000)  # the first page's retry timer died with it; nothing else may come
-    events = collector.events()
+    # The first page's retry timer died with it; nothing else may come.
+    events = delivered(page, page_log, collector, url, timeout=15.0, grace_ms=3_000)
     assert [e.status for e in events] == [503, 202], events
     assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
@@ -258,15 +244,14 @@ def test_reload_during_retry_wait_sends_once(
 
 
 def test_reload_while_request_in_flight_resends_after_lease(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, ad_html, wait_ready, grace
 ):
     """A reload while the request is in flight: the new page waits out the lease, then
     resends (the attempt may have reached the server, but the click's 1 h window lets
     VTEX absorb a duplicate). The late answer here is a 503, so exactly one is accepted."""
     collector.add_fault("/v1/beacon/click/ad-inflight", 503, delay=3.0)
     url = click_url(collector, "ad-inflight")
-    page.goto(make_page(site, collector, ad_html(url, id="ad"), attrs=FAST))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"), attrs=FAST)
 
     page.click("#ad")
     assert len(collector.wait_for(1, timeout=10.0, accepted_only=False)) == 1
@@ -287,16 +272,12 @@ def test_reload_while_request_in_flight_resends_after_lease(
 
 
 def test_two_tabs_clicking_the_same_ad_send_once(
-    page, context, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, context, page_log, site, collector, make_page, ad_html, grace
 ):
     """Two pages of one browser profile click the same ad: one beacon (shared dedup)."""
     url = click_url(collector, "ad-tabs")
     shop = make_page(site, collector, ad_html(url, id="ad"))
-    page.goto(shop)
-    other = context.new_page()
-    other.goto(shop)
-    wait_ready(page)
-    wait_ready(other)
+    other = open_in_two_tabs(page, context, shop)
 
     page.click("#ad")
     assert len(collector.wait_for(1, timeout=10.0)) == 1
@@ -325,7 +306,7 @@ _NO_LOCKS_RACE = (
     ids=["web-locks", "no-web-locks"],
 )
 def test_two_tabs_do_not_both_retry_one_outbox_entry(
-    page, context, page_log, site, collector, make_page, ad_html, wait_ready, grace, web_locks
+    page, context, page_log, site, collector, make_page, ad_html, grace, web_locks
 ):
     """A 503 + Retry-After: 3 leaves the event in the shared outbox; a second open tab
     flushes (its ``online`` event) and arms its own timer for it, so both tabs' retry
@@ -337,11 +318,7 @@ def test_two_tabs_do_not_both_retry_one_outbox_entry(
     collector.add_fault("/v1/beacon/click/ad-race", 503, headers={"Retry-After": "3"})
     url = click_url(collector, "ad-race")
     shop = make_page(site, collector, ad_html(url, id="ad"), attrs=FAST)
-    page.goto(shop)
-    other = context.new_page()
-    other.goto(shop)
-    wait_ready(page)
-    wait_ready(other)
+    other = open_in_two_tabs(page, context, shop)
 
     page.click("#ad")
     page_log.wait_outcome(page, "failed", url=url)
@@ -353,10 +330,7 @@ def test_two_tabs_do_not_both_retry_one_outbox_entry(
     )
     other.evaluate("() => window.dispatchEvent(new Event('online'))")
 
-    assert len(collector.wait_for(1, timeout=15.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page, 3_000)
-    events = collector.events()
+    events = delivered(page, page_log, collector, url, timeout=15.0, grace_ms=3_000)
     assert [e.status for e in events] == [503, 202], events
     assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
@@ -424,12 +398,12 @@ def test_unusable_storage_still_delivers_and_dedups(
     assert len(events) == 2, events
     assert len(collector.accepted()) == 2
     assert sorted(e.path for e in events) == sorted([path_of(early), path_of(url)])
-    assert all(e.body_json == BODY for e in events)
+    assert all(e.body_json == HOST_IDS for e in events)
     assert len(page_log.outcomes("deduplicated", url)) == 1
 
 
 def test_garbage_in_storage_is_discarded(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, site, collector, ready_page, ad_html, grace
 ):
     """Corrupt values under the tracker's keys: it starts, delivers once, and cleans up."""
     plain = site.add_page("/shop/plain.html", "<!doctype html><title>plain</title><p>plain</p>")
@@ -450,16 +424,11 @@ def test_garbage_in_storage_is_discarded(
         garbage,
     )
     url = click_url(collector, "ad-garbage")
-    page.goto(make_page(site, collector, ad_html(url, id="ad")))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"))
 
     page.click("#ad")
 
-    assert len(collector.wait_for(1, timeout=10.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
-    assert len(events) == 1, events
+    events = delivered_once(page, page_log, collector, url)
     assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
 
@@ -482,7 +451,7 @@ def test_garbage_in_storage_is_discarded(
 
 
 def test_missing_wasm_rejects_ready_and_queues_clicks_for_a_later_page(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, site, collector, ready_page, make_page, ad_html, grace
 ):
     """pyodide.asm.wasm answers 404: ready rejects naming it, links work, clicks are kept
     in adtracker:preboot and a later page (healthy dist, same origin) sends each once."""
@@ -521,8 +490,7 @@ def test_missing_wasm_rejects_ready_and_queues_clicks_for_a_later_page(
     assert collector.events() == []
     assert collector.preflights() == []
 
-    page.goto(make_page(site, collector, "<p>healthy page</p>", mount=healthy_mount))
-    wait_ready(page)
+    ready_page("<p>healthy page</p>", mount=healthy_mount)
 
     assert len(collector.wait_for(2, timeout=15.0)) == 2
     grace(page, 2_000)
@@ -530,7 +498,7 @@ def test_missing_wasm_rejects_ready_and_queues_clicks_for_a_later_page(
     assert len(events) == 2, events
     assert len(collector.accepted()) == 2
     assert sorted(e.path for e in events) == sorted([path_of(early), path_of(link)])
-    assert all(e.body_json == BODY for e in events)
+    assert all(e.body_json == HOST_IDS for e in events)
     assert "adtracker:preboot" not in tracker_storage(page)
 
 
@@ -577,11 +545,7 @@ def test_documented_csp_works(
 
     page.click("#ad")
 
-    assert len(collector.wait_for(1, timeout=10.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
-    assert len(events) == 1, events
+    events = delivered_once(page, page_log, collector, url)
     assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
     violations = [m.text for m in page_log.console if "Content Security Policy" in m.text]
@@ -591,16 +555,13 @@ def test_documented_csp_works(
 # --------------------------------------------------------------------------- consent
 
 
-def test_consent_pending_granted_then_denied(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
-):
+def test_consent_pending_granted_then_denied(page, page_log, collector, ready_page, ad_html, grace):
     """pending: nothing stored or sent; granted: the waiting click goes, once; denied:
     every adtracker: key is gone and a new click sends nothing."""
     url = click_url(collector, "ad-consent")
     later = click_url(collector, "ad-consent-later")
     body = ad_html(url, "one", id="ad") + ad_html(later, "two", id="later")
-    page.goto(make_page(site, collector, body, attrs={"data-consent": "pending"}))
-    wait_ready(page)
+    ready_page(body, attrs={"data-consent": "pending"})
 
     page.click("#ad")
     page_log.wait_outcome(page, "queued", url=url)
@@ -611,11 +572,7 @@ def test_consent_pending_granted_then_denied(
 
     page.evaluate("() => window.adTracker.push(['consent', 'granted'])")
 
-    assert len(collector.wait_for(1, timeout=10.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
-    assert len(events) == 1, events
+    events = delivered_once(page, page_log, collector, url)
     assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
     assert tracker_storage(page) != {}  # granted: ids and the dedup mark are kept

@@ -12,12 +12,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from e2e_helpers import click_url, path_of
+from e2e_helpers import HOST_IDS, click_url, delivered_once, path_of
 from playwright.sync_api import Page
-
-HOST_USER_ID = "customer-42"
-HOST_SESSION_ID = "storefront-session-id"
-BODY = {"user_id": HOST_USER_ID, "session_id": HOST_SESSION_ID}
 
 
 def tracker_errors(page_log: Any) -> list[str]:
@@ -49,7 +45,7 @@ def push(page: Page, *commands: Any) -> list[str]:
 
 
 def test_hostile_ad_urls_send_nothing(
-    page, page_log, site, collector, new_collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, new_collector, ad_html, grace
 ):
     """Each hostile data-ad-click-url is refused with a reason; no request goes anywhere."""
     other = new_collector()
@@ -68,8 +64,7 @@ def test_hostile_ad_urls_send_nothing(
         "foreign": (click_url(other, "ad-foreign"), "data-beacon-origins"),
     }
     body = "".join(ad_html(url, name, id=name) for name, (url, _) in cases.items())
-    page.goto(make_page(site, collector, body))
-    wait_ready(page)
+    ready_page(body)
 
     for name in cases:
         page.click(f"#{name}")
@@ -94,7 +89,7 @@ def test_hostile_ad_urls_send_nothing(
 
 
 def test_wrongly_typed_config_is_reported_and_tracking_continues(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, ad_html, grace
 ):
     """Bad data-session-ttl-days / data-request-timeout / data-consent: one console.error
     naming each attribute, the tracker starts with defaults, and a click is delivered."""
@@ -106,8 +101,7 @@ def test_wrongly_typed_config_is_reported_and_tracking_continues(
     url = click_url(collector, "ad-config")
     # Generated ids, so that the session ttl is actually used.
     attrs = {**bad, "data-user-id": None, "data-session-id": None}
-    page.goto(make_page(site, collector, ad_html(url, id="ad"), attrs=attrs))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"), attrs=attrs)
 
     errors = tracker_errors(page_log)
     for attr in bad:
@@ -117,25 +111,20 @@ def test_wrongly_typed_config_is_reported_and_tracking_continues(
 
     page.click("#ad")
 
-    assert len(collector.wait_for(1, timeout=10.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
-    assert len(events) == 1, events
+    events = delivered_once(page, page_log, collector, url)
     assert events[0].status == 202
     assert events[0].path == path_of(url)
     assert events[0].errors == []
 
 
 def test_invalid_beacon_origins_falls_back_to_default_and_refuses(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+    page, page_log, collector, ready_page, ad_html, grace
 ):
     """data-beacon-origins="not an origin": a console.error names the attribute, the
     default (VTEX) origin applies, so a click to the local collector is refused."""
     url = click_url(collector, "ad-origins")
     attrs = {"data-beacon-origins": "not an origin"}
-    page.goto(make_page(site, collector, ad_html(url, id="ad"), attrs=attrs))
-    wait_ready(page)
+    ready_page(ad_html(url, id="ad"), attrs=attrs)
 
     errors = tracker_errors(page_log)
     assert len([e for e in errors if "data-beacon-origins" in e]) == 1, errors
@@ -153,9 +142,7 @@ def test_invalid_beacon_origins_falls_back_to_default_and_refuses(
 # --------------------------------------------------------------------------- answers
 
 
-def test_odd_2xx_bodies_are_delivered(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
-):
+def test_odd_2xx_bodies_are_delivered(page, page_log, collector, ready_page, ad_html, grace):
     """A 202 whose body is HTML, and a 202 with a 2 MB body: both delivered, once each."""
     html_url = click_url(collector, "ad-html-body")
     huge_url = click_url(collector, "ad-huge-body")
@@ -163,8 +150,7 @@ def test_odd_2xx_bodies_are_delivered(
     huge = '{"messages": ["' + "x" * (2 * 1024 * 1024) + '"]}'
     collector.add_fault("/v1/beacon/click/ad-huge-body", 202, body=huge)
     body = ad_html(html_url, "html", id="html") + ad_html(huge_url, "huge", id="huge")
-    page.goto(make_page(site, collector, body))
-    wait_ready(page)
+    ready_page(body)
 
     page.click("#html")
     page.click("#huge")
@@ -176,7 +162,7 @@ def test_odd_2xx_bodies_are_delivered(
     events = collector.events()
     assert len(events) == 2, events
     assert sorted(e.path for e in events) == sorted([path_of(html_url), path_of(huge_url)])
-    assert all(e.status == 202 and e.body_json == BODY for e in events)
+    assert all(e.status == 202 and e.body_json == HOST_IDS for e in events)
     assert [e["outcome"] for e in page_log.tracker_events if e["outcome"] != "sent"] == [
         "delivered",
         "delivered",
@@ -185,7 +171,7 @@ def test_odd_2xx_bodies_are_delivered(
 
 
 def test_redirects_are_never_followed(
-    page, page_log, site, collector, new_collector, make_page, ad_html, wait_ready, grace
+    page, page_log, site, collector, ready_page, new_collector, ad_html, grace
 ):
     """302 and 307 answers pointing at another collector, or at another server that logs
     every request (the shop's static server: a 302 turns the POST into a GET, which a
@@ -209,8 +195,7 @@ def test_redirects_are_never_followed(
             )
             urls[status, name] = click_url(collector, ad)
     body = "".join(ad_html(u, f"{s} {n}", id=f"r{s}-{n}") for (s, n), u in urls.items())
-    page.goto(make_page(site, collector, body, attrs={"data-request-timeout": "2"}))
-    wait_ready(page)
+    ready_page(body, attrs={"data-request-timeout": "2"})
 
     for status, name in urls:
         page.click(f"#r{status}-{name}")
@@ -236,14 +221,11 @@ def test_redirects_are_never_followed(
 # --------------------------------------------------------------------------- commands
 
 
-def test_bad_commands_log_errors_and_send_nothing(
-    page, page_log, site, collector, make_page, wait_ready, grace
-):
+def test_bad_commands_log_errors_and_send_nothing(page, page_log, collector, ready_page, grace):
     """Malformed adTracker.push commands: a console.error each, no exception, nothing
     sent; a well-formed click command then sends exactly one event."""
     url = click_url(collector, "ad-command")
-    page.goto(make_page(site, collector, "<p>no ads in the markup</p>"))
-    wait_ready(page)
+    ready_page("<p>no ads in the markup</p>")
 
     bad: list[Any] = [
         ["nope"],
@@ -267,12 +249,8 @@ def test_bad_commands_log_errors_and_send_nothing(
 
     assert push(page, ["click", url]) == ["returned 0"]
 
-    assert len(collector.wait_for(1, timeout=10.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    grace(page)
-    events = collector.events()
-    assert len(events) == 1, events
+    events = delivered_once(page, page_log, collector, url)
     assert events[0].status == 202
     assert events[0].path == path_of(url)
-    assert events[0].body_json == BODY
+    assert events[0].body_json == HOST_IDS
     assert len([e for e in tracker_errors(page_log) if "bad command" in e]) == len(bad)

@@ -1,7 +1,8 @@
 """The Python API in the browser without tracker.js: a PyScript page, and micropip in Pyodide.
 
-* ``web/pyscript-demo/`` (built into the dist): PyScript and Pyodide from the dist, the
-  tracker wheel installed by PyScript's micropip, ``start({...})`` called from ``main.py``.
+* ``web/pyscript-demo/`` (built into ``web/demo-dist/``, served beside the dist): PyScript
+  and Pyodide from the dist, the tracker wheel installed by PyScript's micropip,
+  ``start({...})`` called from ``main.py``.
 * A plain page that loads Pyodide from the dist and runs
   ``await micropip.install(<dist>/tracker-….whl)``: the path documented for any Pyodide page.
 
@@ -17,14 +18,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from e2e_helpers import path_of
+from e2e_helpers import DEMO_DIST, DIST, MOUNT, assert_local_only, path_of
 from playwright.sync_api import Page
-
-DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
-MOUNT = "/static/adt/dist/"
 
 
 def runtime() -> str:
@@ -60,7 +57,9 @@ def lock_versions() -> dict[str, str]:
 
 @pytest.fixture
 def demo_site(site, collector) -> Iterator[Any]:
-    """The ``site`` server, with ``__COLLECTOR_ORIGIN__`` filled in like ``build.py serve``."""
+    """The ``site`` server with the demos beside the dist and ``__COLLECTOR_ORIGIN__`` filled
+    in, like ``build.py serve``."""
+    site.add_dir(MOUNT, DEMO_DIST)
     site.substitutions["__COLLECTOR_ORIGIN__"] = collector.origin
     yield site
 
@@ -80,19 +79,6 @@ def wait_live(page: Page, page_log: Any, timeout_ms: int = BOOT_TIMEOUT_MS) -> N
         ) from None
     state = page.evaluate("() => [document.body.dataset.tracker, document.body.dataset.error]")
     assert state[0] == "live", f"the page's Python failed: {state[1]}; {page_log.console[-20:]}"
-
-
-def assert_local_only(page_log: Any, *origins: str) -> None:
-    """Every request went to one of ``origins`` (data: and blob: URLs aside)."""
-    foreign = []
-    for r in page_log.requests:
-        url = r.url[len("blob:") :] if r.url.startswith("blob:") else r.url
-        if url.startswith("data:"):
-            continue
-        parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}" not in origins:
-            foreign.append(r.url)
-    assert foreign == [], foreign
 
 
 # --------------------------------------------------------------------------- PyScript
