@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 Outcome = Literal[
-    "sent", "queued", "delivered", "rejected", "failed", "dropped", "deduplicated", "refused"
+    "sent",
+    "queued",
+    "delivered",
+    "rejected",
+    "failed",
+    "dropped",
+    "deduplicated",
+    "refused",
+    "identified",  # a platform event (vtex:userData) set the user id
+    "ignored",  # a platform event that changes nothing (or came from another window)
 ]
 
 

@@ -26,11 +26,13 @@ from tracker.browser.platform import (
     js_object,
     local_storage_or_none,
 )
+from tracker.browser.platform_events import PlatformEvents
 from tracker.config import TrackerConfig, config_from_attributes
 from tracker.decisions import Decision
 from tracker.ids import Uuid4Source
 from tracker.store import MemoryStorage
 from tracker.tracker import Tracker
+from tracker.vtex_events import VtexEvents
 
 EVENT_NAME = "adtracker:event"
 TO_PY_DEPTH = 8  # commands are small; a deeper (or cyclic) object is refused
@@ -76,6 +78,7 @@ def start(
     *,
     memory_queue: list[Any] | None = None,
     queued: list[Any] | None = None,
+    platform_messages: list[Any] | None = None,
 ) -> Tracker:
     """Start the tracker in this page and return it (once per page; later calls return it).
 
@@ -90,7 +93,8 @@ def start(
     and their defaults apply. The tracker then reports ad clicks (one delegated
     listener), impressions and views (observers) by itself; call its methods for
     the rest. ``memory_queue`` and ``queued`` are the loader's pre-boot clicks and
-    commands.
+    commands; ``platform_messages`` the VTEX storefront messages it kept in memory
+    (``data-vtex-events``; without the loader, messages before ``start`` are not seen).
     """
     if "tracker" in _live:
         return _live["tracker"]
@@ -126,6 +130,11 @@ def start(
     watcher = AdWatcher(tracker, log.error)
     watcher.start()
     _live["watcher"] = watcher
+    if settings.vtex_events:  # VTEX storefront events: orderPlaced, userData
+        platform = PlatformEvents(VtexEvents(tracker, log, _dispatch), log.error)
+        platform.attach()
+        _live["platform"] = platform
+        platform.take_over(platform_messages or [])
     if memory_queue:
         tracker.take_over_clicks(memory_queue)
     for record in queued or []:
@@ -143,12 +152,15 @@ def start(
     return tracker
 
 
-def start_from_loader(raw_attributes: Any, memory_queue: Any, queued: Any) -> Tracker:
+def start_from_loader(
+    raw_attributes: Any, memory_queue: Any, queued: Any, platform_messages: Any = None
+) -> Tracker:
     """Entry point for ``tracker.js``: the script tag's attributes and what it queued."""
     return start(
         _attributes(raw_attributes),
         memory_queue=_to_py(memory_queue) or [],
         queued=_to_py(queued) or [],
+        platform_messages=_to_py(platform_messages) or [],
     )
 
 

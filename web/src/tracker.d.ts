@@ -88,7 +88,14 @@ export interface AdTracker extends AdTrackerQueue {
   ready: Promise<AdTracker>;
 }
 
-export type AdTrackerEventType = "click" | "impression" | "view" | "conversion";
+export type AdTrackerEventType =
+  | "click"
+  | "impression"
+  | "view"
+  | "conversion"
+  /** With data-vtex-events: the storefront's own messages (identified / ignored). */
+  | "vtex:orderPlaced"
+  | "vtex:userData";
 
 export type AdTrackerOutcome =
   | "sent"
@@ -98,12 +105,17 @@ export type AdTrackerOutcome =
   | "failed"
   | "dropped"
   | "deduplicated"
-  | "refused";
+  | "refused"
+  /** vtex:userData set the user id (data-vtex-events). */
+  | "identified"
+  /** A VTEX event that changes nothing, or that another window or origin posted. */
+  | "ignored";
 
 /** `event.detail` of the `adtracker:event` events dispatched on `document`. */
 export interface AdTrackerEventDetail {
   type: AdTrackerEventType;
-  /** The beacon URL (the conversion URL for conversions). */
+  /** The beacon URL (the conversion URL for conversions; for an ignored VTEX event the
+   *  origin that posted it, else ""). */
   url: string;
   outcome: AdTrackerOutcome;
   /** Why, when there is more to say (e.g. "waiting for consent"); else "". */
