@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,21 +171,41 @@ def test_order_placed_after_ready_becomes_one_hashed_conversion(
     assert_no_pii_anywhere(page, page_log)
 
 
+def wait_frame_posted(page: Page, url: str, timeout: float = 10.0) -> None:
+    """Wait (bounded) until the frame at ``url`` has run its postMessage."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = page.frame(url=url)
+        if frame is not None and frame.evaluate("() => document.title") == "posted":
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the frame {url} never posted")
+
+
 def test_order_placed_before_ready_is_kept_in_memory_and_sent_once(
-    page, page_log, site, collector, make_page, wait_ready, grace
+    page, page_log, site, other_site, collector, make_page, wait_ready, grace
 ):
     """Posted while the page still loads (Python not started): nothing is stored (the raw
     e-mail and phone never touch localStorage), nothing is sent; once Python starts, the
     loader hands it over and exactly one conversion goes out. A vtex:userData posted
-    before it identifies the shopper for that conversion."""
+    before it identifies the shopper for that conversion. Forged orders that a
+    cross-origin and a same-origin iframe post meanwhile are ignored by the loader too."""
     conversion_url = collector.url("/v1/beacon/conversion")
+    forged = {**ORDER, "ordersInOrderGroup": ["forged-01"]}
+    evil = other_site.add_page("/evil.html", FORGER % json.dumps(forged))
+    same = site.add_page("/shop/same-origin-frame.html", FORGER % json.dumps(forged))
     held = hold_requests(page, SLOW_HERO)
-    body = f'<img src="{SLOW_HERO}" alt=""><p>Order placed</p>'
+    body = (
+        f'<img src="{SLOW_HERO}" alt=""><p>Order placed</p>'
+        f'<iframe id="evil" src="{evil}"></iframe><iframe id="same" src="{same}"></iframe>'
+    )
     attrs = vtex_attrs(collector, **{"data-user-id": None})
     goto_still_loading(page, make_page(site, collector, body, attrs=attrs))
 
     post(page, {"eventName": "vtex:userData", "isAuthenticated": True, "id": "vtex-profile-7"})
     post(page, ORDER)
+    for src in (evil, same):  # both forgers have posted (each sets its title after)
+        wait_frame_posted(page, src)
     page.wait_for_timeout(300)  # the messages are delivered (a task each)
     assert page.evaluate("() => document.readyState") != "complete"
     assert collector.events() == []
@@ -196,12 +217,15 @@ def test_order_placed_before_ready_is_kept_in_memory_and_sent_once(
     wait_ready(page)
     assert len(collector.wait_for(1, timeout=15.0)) == 1
     page_log.wait_outcome(page, "delivered", url=conversion_url)
+    ignored = page_log.wait_outcome(page, "ignored", count=2)
     grace(page)
     events = collector.events()
     assert len(events) == 1, events
     assert_the_order(events[0], "vtex-profile-7", HOST_SESSION_ID)
     identified = [d for d in page_log.tracker_events if d["type"] == "vtex:userData"]
     assert [d["outcome"] for d in identified] == ["identified"], identified
+    assert sorted(d["url"] for d in ignored) == sorted([other_site.origin, site.origin])
+    assert {d["type"] for d in ignored} == {"vtex:orderPlaced"}
     assert_no_pii_anywhere(page, page_log)
 
 
