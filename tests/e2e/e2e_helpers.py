@@ -56,3 +56,14 @@ def goto_still_loading(page: Page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_function("() => !!window.adTracker", timeout=10_000)
     assert page.evaluate("() => document.readyState") != "complete"
+
+
+def wait_collected(page: Page, collector: Any, n: int, timeout: float = 15.0) -> list[Any]:
+    """Like ``collector.wait_for`` (accepted events), but keeps Playwright's events flowing
+    while it waits: needed when ``page.route`` handlers answer the beacons."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = collector.accepted()
+        if len(got) >= n or time.monotonic() >= deadline:
+            return got
+        page.wait_for_timeout(50)

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import DIST, MOUNT, make_page
-from e2e_helpers import SLOW_HERO, goto_still_loading, hold_requests, path_of, release
+from e2e_helpers import (
+    SLOW_HERO,
+    goto_still_loading,
+    hold_requests,
+    path_of,
+    release,
+    wait_collected,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
@@ -470,7 +477,7 @@ def test_ads_on_either_vtex_events_host_are_sent_by_default(
     page.click("#ad2")
     page.click("#ad3")
 
-    assert len(collector.wait_for(4, timeout=15.0)) == 4
+    assert len(wait_collected(page, collector, 4)) == 4
     page_log.wait_outcome(page, "delivered", count=4)
     refused = page_log.wait_outcome(page, "refused", url=other)
     assert "not in data-beacon-origins" in refused[0]["reason"]
