@@ -41,10 +41,14 @@ from tracker.ports import Log
 from tracker.tracker import Tracker
 
 ORDER_PLACED = "vtex:orderPlaced"
+#: Also in the pixel manager's event list, with the same data; third-party pixel apps
+#: treat it as the same order (VTEX does not document when it fires instead of
+#: orderPlaced). Handled alike: the order_id dedup makes a repeat send nothing.
+ORDER_PLACED_TRACKED = "vtex:orderPlacedTracked"
 USER_DATA = "vtex:userData"
 #: The events this module handles. The loader (web/src/tracker.js) records the same
 #: names before Python starts; tests/unit/test_vtex_events.py pins the two together.
-EVENT_NAMES = (ORDER_PLACED, USER_DATA)
+EVENT_NAMES = (ORDER_PLACED, ORDER_PLACED_TRACKED, USER_DATA)
 MAX_ID_LENGTH = 256
 MAX_PRODUCTS = 500
 #: A phone with fewer digits is not a phone number (VTEX sends "+55…" E.164 numbers).
@@ -91,7 +95,7 @@ class OrderPlaced(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    eventName: Literal["vtex:orderPlaced"]
+    eventName: Literal["vtex:orderPlaced", "vtex:orderPlacedTracked"]
     ordersInOrderGroup: list[OptionalVtexId] | None = None
     orderGroup: OptionalVtexId = None
     transactionId: OptionalVtexId = None
@@ -286,8 +290,8 @@ class VtexEvents:
             if not isinstance(message, Mapping):
                 return "ignored"
             name = message.get("eventName")
-            if name == ORDER_PLACED:
-                return self._order_placed(message, at)
+            if name in (ORDER_PLACED, ORDER_PLACED_TRACKED):
+                return self._order_placed(name, message, at)
             if name == USER_DATA:
                 return self._user_data(message)
             return "ignored"
@@ -300,18 +304,16 @@ class VtexEvents:
         why = f"posted by another window or origin ({origin or 'unknown'}); only the page may"
         self._decide(Decision(event_name, origin or "", "ignored", why))
 
-    def _order_placed(self, message: Mapping[str, Any], at: float | None) -> str:
+    def _order_placed(self, name: str, message: Mapping[str, Any], at: float | None) -> str:
         url = self._tracker.config.conversion_url
         mapped = order_from_message(message)
         if isinstance(mapped, str):
-            self._log.error(f"vtex:orderPlaced not sent: {mapped}")
-            self._decide(Decision("conversion", url, "refused", f"vtex:orderPlaced: {mapped}"))
+            self._log.error(f"{name} not sent: {mapped}")
+            self._decide(Decision("conversion", url, "refused", f"{name}: {mapped}"))
             return "refused"
         if self._tracker.debug:
             notes = "".join(f"; {note}" for note in mapped.notes)
-            self._log.debug(
-                f"vtex:orderPlaced → conversion for order {mapped.order['order_id']}{notes}"
-            )
+            self._log.debug(f"{name} → conversion for order {mapped.order['order_id']}{notes}")
         return self._tracker.track_conversion(mapped.order, at=at)
 
     def _user_data(self, message: Mapping[str, Any]) -> str:

@@ -288,6 +288,17 @@ def vtex_rig(**config: Any) -> tuple[Any, VtexEvents]:
     return rig, VtexEvents(rig.tracker, rig.log, rig.decisions.append)
 
 
+def test_order_placed_tracked_is_the_same_order() -> None:
+    rig, vtex = vtex_rig(debug=True)
+    tracked = message(event="orderPlacedTracked", eventName="vtex:orderPlacedTracked")
+    assert mapped(tracked) == mapped(message())
+    assert vtex.handle(tracked) == "sent"
+    assert vtex.handle(message()) == "deduplicated"  # whichever comes second
+    rig.scheduler.run()
+    assert len(rig.transport.sent) == 1
+    assert any(m.startswith("vtex:orderPlacedTracked → conversion") for m in rig.log.of("debug"))
+
+
 def test_order_placed_becomes_one_hashed_conversion_and_a_repeat_sends_nothing() -> None:
     rig, vtex = vtex_rig(user_id="customer-42", session_id="s-1", debug=True)
     assert vtex.handle(message()) == "sent"

@@ -95,6 +95,7 @@ export type AdTrackerEventType =
   | "conversion"
   /** With data-vtex-events: the storefront's own messages (identified / ignored). */
   | "vtex:orderPlaced"
+  | "vtex:orderPlacedTracked"
   | "vtex:userData";
 
 export type AdTrackerOutcome =

@@ -99,11 +99,11 @@
   d.addEventListener("auxclick", record, listenerOptions);
 
   // --- data-vtex-events: VTEX storefront events posted before Python starts -----------
-  // vtex:orderPlaced fires right after load, before Pyodide is up. Such messages are
+  // vtex:orderPlaced fires right after load, before Pyodide is up. VTEX's messages are
   // kept IN MEMORY ONLY (they carry the shopper's raw e-mail and phone: never
   // localStorage), under Python's rule (tracker/browser/platform_events.py): only the
   // page's own window and origin may speak. Python decides what they mean.
-  var VTEX_EVENTS = ["vtex:orderPlaced", "vtex:userData"];
+  var VTEX_EVENTS = ["vtex:orderPlaced", "vtex:orderPlacedTracked", "vtex:userData"];
   var MAX_VTEX_MESSAGES = 50;
   var vtexMessages = []; // {d: data, t: ms} from the page; {e: name, o: origin, t} foreign
   function recordVtex(e) {
