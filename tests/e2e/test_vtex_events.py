@@ -489,3 +489,56 @@ def test_ads_on_either_vtex_events_host_are_sent_by_default(
     sent = sorted(d["url"] for d in page_log.outcomes("sent"))
     assert sent == sorted(u for pair in ads for u in pair)
     assert [r.url for r in page_log.requests if "example.com" in r.url] == []
+
+
+# --------------------------------------------------------------------------- from Python
+
+PYTHON_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pyodide page</title></head>
+<body><p>Order placed</p>
+<script type="module">
+const dist = new URL("%(runtime)s", location.href).href;
+try {
+  const { loadPyodide } = await import(dist + "pyodide.mjs");
+  const pyodide = await loadPyodide({ indexURL: dist, lockFileURL: dist + "pyodide-lock.json" });
+  await pyodide.loadPackage("tracker");
+  pyodide.globals.set("settings", pyodide.toPy(%(settings)s));
+  pyodide.runPython("from tracker.browser import start; start(settings)");
+  document.body.dataset.tracker = "live";
+} catch (err) {
+  document.body.dataset.tracker = "failed: " + err;
+}
+</script>
+</body></html>
+"""
+
+
+def test_python_start_with_vtex_events(page, page_log, site, collector, grace):
+    """A Pyodide page without the loader: ``start({"vtex_events": True, …})`` listens to
+    the page's messages too; a userData then an orderPlaced → one identified conversion."""
+    runtime = [p.name for p in DIST.glob("r-*") if p.is_dir()]
+    assert len(runtime) == 1, runtime
+    settings = {
+        "vtex_events": True,
+        "beacon_origins": collector.origin,
+        "conversion_url": collector.url("/v1/beacon/conversion"),
+        "publisher_id": PUBLISHER_ID,
+        "session_id": HOST_SESSION_ID,
+    }
+    page.goto(
+        site.add_page(
+            "/shop/python-start.html",
+            PYTHON_PAGE % {"runtime": MOUNT + runtime[0] + "/", "settings": json.dumps(settings)},
+        )
+    )
+    page.wait_for_function("() => (document.body.dataset.tracker || '') !== ''", timeout=90_000)
+    assert page.evaluate("() => document.body.dataset.tracker") == "live"
+
+    post(page, {"eventName": "vtex:userData", "isAuthenticated": True, "id": "vtex-profile-3"})
+    post(page, ORDER)
+    assert len(collector.wait_for(1, timeout=15.0)) == 1
+    page_log.wait_outcome(page, "delivered")
+    grace(page)
+    events = collector.events()
+    assert len(events) == 1, events
+    assert_the_order(events[0], "vtex-profile-3", HOST_SESSION_ID)
