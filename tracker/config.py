@@ -17,6 +17,12 @@ from tracker.urls import normalize_origin
 from tracker.vocabulary import Consent
 
 DEFAULT_BEACON_ORIGIN = "https://events.newtail-media.newtail.com.br"
+# VTEX's own documentation shows event URLs on two hosts: the live guides and
+# 5.6-events.md use the first, VTEX-branded pages (Get ads banner examples, "Ads events
+# notification") the second. Real Get ads responses may carry either, so both are
+# allowed by default; conversions still go to the first (VTEX's documented endpoint).
+VTEX_ADS_EVENTS_ORIGIN = "https://events-api.ads.vtex.com"
+DEFAULT_BEACON_ORIGINS = (DEFAULT_BEACON_ORIGIN, VTEX_ADS_EVENTS_ORIGIN)
 DEFAULT_CONVERSION_URL = DEFAULT_BEACON_ORIGIN + "/v1/beacon/conversion"
 MAX_ID_LENGTH = 256
 
@@ -40,13 +46,13 @@ class TrackerConfig(BaseModel):
     ``data-debug`` → ``debug``, ``data-session-ttl-days`` → ``session_ttl_days``,
     ``data-consent`` → ``consent``, ``data-request-timeout`` → ``request_timeout``,
     ``data-conversion-url`` → ``conversion_url``, ``data-publisher-id`` → ``publisher_id``,
-    ``data-channel`` → ``channel``.
+    ``data-channel`` → ``channel``, ``data-vtex-events`` → ``vtex_events``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     beacon_origins: Annotated[tuple[str, ...], BeforeValidator(_split_origins)] = Field(
-        default=(DEFAULT_BEACON_ORIGIN,),
+        default=DEFAULT_BEACON_ORIGINS,
         min_length=1,
         description="Origins that may receive beacons (allow-list). Space-separated in HTML.",
     )
@@ -81,6 +87,11 @@ class TrackerConfig(BaseModel):
         ge=1,
         le=60,
         description="Seconds before a beacon request is aborted (and retried) as timed out.",
+    )
+    vtex_events: bool = Field(
+        default=False,
+        description="Turn VTEX's storefront events (vtex:orderPlaced, vtex:userData) into "
+        "conversions and identity (see tracker.vtex_events).",
     )
     session_ttl_days: float = Field(
         default=30.0,
@@ -121,7 +132,10 @@ ATTRIBUTES: dict[str, str] = {
     "conversion-url": "conversion_url",
     "publisher-id": "publisher_id",
     "channel": "channel",
+    "vtex-events": "vtex_events",
 }
+# Boolean attributes: present means true, "false"/"0"/"no"/"off" mean false.
+_BOOLEAN_FIELDS = frozenset({"debug", "vtex_events"})
 
 
 _FALSE_WORDS = {"false", "0", "no", "off"}
@@ -133,7 +147,7 @@ _IGNORED_ATTRIBUTES = frozenset(
 
 def _attribute_value(field: str, raw: object) -> object:
     """HTML attributes are strings; a present boolean attribute means true."""
-    if field == "debug" and isinstance(raw, str):
+    if field in _BOOLEAN_FIELDS and isinstance(raw, str):
         return raw.strip().lower() not in _FALSE_WORDS
     if field in ("user_id", "session_id") and isinstance(raw, str) and raw.strip() == "":
         return None  # an empty attribute means "not given"

@@ -16,6 +16,10 @@ UrlEventType = Literal["click", "impression", "view"]
 EventType = Literal[UrlEventType, "conversion"]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
+# The storefront's own messages read with ``data-vtex-events`` (see ``tracker.vtex_events``).
+PlatformEvent = Literal["vtex:orderPlaced", "vtex:orderPlacedTracked", "vtex:userData"]
+PLATFORM_EVENTS: tuple[PlatformEvent, ...] = get_args(PlatformEvent)
+
 # The commands of ``adTracker.push([name, ...])`` (see ``tracker.commands``).
 CommandName = Literal[EventType, "identify", "consent", "debug"]
 COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
@@ -29,9 +33,20 @@ CONSENTS: tuple[Consent, ...] = get_args(Consent)
 # - delivered: a 2xx answer; rejected: an answer that says never again (4xx, redirect);
 # - failed: not delivered this time and retried later (network error, 408, 429, 5xx);
 # - dropped: given up (too old to resend safely, or over the outbox's bounds);
-# - deduplicated: already sent in its window; refused: never accepted (bad input, consent).
+# - deduplicated: already sent in its window; refused: never accepted (bad input, consent);
+# - identified: a platform event (vtex:userData) set the user id;
+# - ignored: a platform event that changes nothing, or that another window or origin posted.
 Outcome = Literal[
-    "sent", "queued", "delivered", "rejected", "failed", "dropped", "deduplicated", "refused"
+    "sent",
+    "queued",
+    "delivered",
+    "rejected",
+    "failed",
+    "dropped",
+    "deduplicated",
+    "refused",
+    "identified",
+    "ignored",
 ]
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 

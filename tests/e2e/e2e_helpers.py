@@ -251,3 +251,14 @@ def assert_local_only(page_log: Any, *origins: str) -> None:
         if f"{parts.scheme}://{parts.netloc}" not in origins:
             foreign.append(r.url)
     assert foreign == [], foreign
+
+
+def wait_collected(page: Page, collector: Any, n: int, timeout: float = 15.0) -> list[Any]:
+    """Like ``collector.wait_for`` (accepted events), but keeps Playwright's events flowing
+    while it waits: needed when ``page.route`` handlers answer the beacons."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = collector.accepted()
+        if len(got) >= n or time.monotonic() >= deadline:
+            return got
+        page.wait_for_timeout(50)

@@ -1,15 +1,30 @@
 import pytest
 
-from tracker.config import DEFAULT_BEACON_ORIGIN, TrackerConfig, config_from_attributes
+from tracker.config import (
+    DEFAULT_BEACON_ORIGIN,
+    DEFAULT_CONVERSION_URL,
+    TrackerConfig,
+    config_from_attributes,
+)
 
 
 def test_defaults_when_nothing_given() -> None:
     config, problems = config_from_attributes({})
     assert problems == []
     assert config == TrackerConfig()
-    assert config.beacon_origins == (DEFAULT_BEACON_ORIGIN,)
+    # Both of VTEX Ads' documented event hosts, the conversion URL on the first.
+    assert config.beacon_origins == (
+        "https://events.newtail-media.newtail.com.br",
+        "https://events-api.ads.vtex.com",
+    )
+    assert DEFAULT_BEACON_ORIGIN == "https://events.newtail-media.newtail.com.br"
+    assert config.conversion_url == DEFAULT_CONVERSION_URL
+    assert config.conversion_url == (
+        "https://events.newtail-media.newtail.com.br/v1/beacon/conversion"
+    )
     assert config.user_id is None and config.session_id is None
     assert config.debug is False
+    assert config.vtex_events is False
     assert config.session_ttl_days == 30.0
 
 
@@ -37,6 +52,26 @@ def test_all_attributes() -> None:
 )
 def test_debug_attribute(raw: str, expected: bool) -> None:
     assert config_from_attributes({"debug": raw})[0].debug is expected
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ({}, False),
+        ({"vtex-events": ""}, True),
+        ({"vtex-events": "true"}, True),
+        ({"vtex-events": "false"}, False),
+        ({"vtex-events": " OFF "}, False),
+        ({"vtex-events": "0"}, False),
+        ({"vtex_events": True}, True),
+        ({"vtex_events": False}, False),
+    ],
+)
+def test_vtex_events_is_a_boolean_attribute_off_by_default(
+    attributes: dict[str, object], expected: bool
+) -> None:
+    config, problems = config_from_attributes(attributes)
+    assert (config.vtex_events, problems) == (expected, [])
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,8 @@ import type {
   AdTracker,
   AdTrackerCommand,
   AdTrackerEventDetail,
+  AdTrackerEventType,
+  AdTrackerPlatformEvent,
   AdTrackerOrder,
   AdTrackerOutcome,
 } from "./tracker";
@@ -56,8 +58,13 @@ window.adTracker.push(["conversion", order], ["conversion", hashed]);
 document.addEventListener("adtracker:event", (event) => {
   const detail: AdTrackerEventDetail = event.detail;
   const outcome: AdTrackerOutcome = event.detail.outcome;
-  const kind: "click" | "impression" | "view" | "conversion" = detail.type;
-  console.log(outcome, kind, detail.url.length, detail.reason.length);
+  const kind: AdTrackerEventType | AdTrackerPlatformEvent = detail.type;
+  // With data-vtex-events, VTEX's own messages are reported too (identified / ignored).
+  const adEvent: AdTrackerEventType | null = kind.startsWith("vtex:")
+    ? null
+    : (kind as AdTrackerEventType);
+  const platform: AdTrackerOutcome[] = ["identified", "ignored"];
+  console.log(outcome, kind, adEvent, platform, detail.url.length, detail.reason.length);
 });
 
 const ready: Promise<AdTracker> | undefined = window.adTracker.ready;
@@ -77,12 +84,14 @@ window.adTracker.push(["debug", "true"]);
 const noEmail: AdTrackerOrder = { order_id: "o", items: [] };
 // @ts-expect-error gender is F, M or O
 const badGender: AdTrackerOrder = { order_id: "o", email: "e", items: [], gender: "X" };
+// @ts-expect-error not an event type
+const badKind: AdTrackerEventType = "purchase";
 // @ts-expect-error items need sku, quantity, price and promotional_price
 const badItem: AdTrackerOrder = { order_id: "o", email: "e", items: [{ sku: "s" }] };
 document.addEventListener("adtracker:event", (event) => {
   // @ts-expect-error outcome is a string union
   const n: number = event.detail.outcome;
-  console.log(n, noEmail, badGender, badItem);
+  console.log(n, noEmail, badGender, badItem, badKind);
 });
 """
 

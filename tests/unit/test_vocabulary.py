@@ -8,8 +8,15 @@ from typing import get_args
 
 import pytest
 
-from tracker import commands, dedup
-from tracker.vocabulary import COMMAND_NAMES, CONSENTS, EVENT_TYPES, OUTCOMES, Verdict
+from tracker import commands, dedup, vtex_events
+from tracker.vocabulary import (
+    COMMAND_NAMES,
+    CONSENTS,
+    EVENT_TYPES,
+    OUTCOMES,
+    PLATFORM_EVENTS,
+    Verdict,
+)
 
 DTS = (Path(__file__).resolve().parents[2] / "web" / "src" / "tracker.d.ts").read_text("utf-8")
 
@@ -20,7 +27,7 @@ def union(name: str) -> tuple[str, ...]:
     assert found is not None, f"{name} is not declared in tracker.d.ts"
     body = re.sub(r"\s+", "", found.group(1)).lstrip("|")
     members = body.split("|")
-    assert all(re.fullmatch(r'"[a-z]+"', m) for m in members), body
+    assert all(re.fullmatch(r'"[a-zA-Z:]+"', m) for m in members), body
     return tuple(m.strip('"') for m in members)
 
 
@@ -37,6 +44,7 @@ def command_names() -> tuple[str, ...]:
         ("AdTrackerEventType", EVENT_TYPES),
         ("AdTrackerConsent", CONSENTS),
         ("AdTrackerOutcome", OUTCOMES),
+        ("AdTrackerPlatformEvent", PLATFORM_EVENTS),
     ],
 )
 def test_dts_unions_equal_the_vocabulary(ts_name: str, python: tuple[str, ...]) -> None:
@@ -51,3 +59,8 @@ def test_dts_commands_equal_the_vocabulary() -> None:
 def test_every_event_type_has_a_window_and_every_verdict_is_an_outcome() -> None:
     assert tuple(dedup.WINDOWS) == EVENT_TYPES
     assert set(get_args(Verdict)) <= set(OUTCOMES)
+
+
+def test_platform_events_are_the_ones_vtex_events_reads() -> None:
+    names = {vtex_events.ORDER_PLACED, vtex_events.ORDER_PLACED_TRACKED, vtex_events.USER_DATA}
+    assert names == set(PLATFORM_EVENTS)

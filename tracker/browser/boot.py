@@ -27,12 +27,14 @@ from tracker.browser.platform import (
     WebLocks,
     local_storage_or_none,
 )
+from tracker.browser.platform_events import PlatformEvents
 from tracker.browser.routes import RouteWatcher
 from tracker.config import TrackerConfig, config_from_attributes
 from tracker.decisions import Decision
 from tracker.ids import Uuid4Source
 from tracker.store import MemoryStorage
 from tracker.tracker import Tracker
+from tracker.vtex_handler import VtexEvents
 
 EVENT_NAME = "adtracker:event"
 
@@ -102,6 +104,7 @@ def start(
     *,
     memory_queue: list[Any] | None = None,
     queued: list[Any] | None = None,
+    platform_messages: list[Any] | None = None,
 ) -> Tracker:
     """Start the tracker in this page and return it (once per page; later calls return it).
 
@@ -116,7 +119,8 @@ def start(
     and their defaults apply. The tracker then reports ad clicks (one delegated
     listener), impressions and views (observers) by itself; call its methods for
     the rest. ``memory_queue`` and ``queued`` are the loader's pre-boot clicks and
-    commands.
+    commands; ``platform_messages`` the VTEX storefront messages it kept in memory
+    (``data-vtex-events``; without the loader, messages before ``start`` are not seen).
     """
     if "tracker" in _live:
         return _live["tracker"]
@@ -152,6 +156,11 @@ def start(
     _live.update(tracker=tracker, listener=listener, log=log)
     tracker.start()
     _watch_ads(tracker, clock, scheduler, log.error)
+    if settings.vtex_events:  # VTEX storefront events: orderPlaced, userData
+        platform = PlatformEvents(VtexEvents(tracker, log, _announce), log.error)
+        platform.attach()
+        _live["platform"] = platform
+        platform.take_over(platform_messages or [])
     if memory_queue:
         tracker.take_over_clicks(memory_queue)
     for record in queued or []:
@@ -169,12 +178,15 @@ def start(
     return tracker
 
 
-def start_from_loader(raw_attributes: Any, memory_queue: Any, queued: Any) -> Tracker:
+def start_from_loader(
+    raw_attributes: Any, memory_queue: Any, queued: Any, platform_messages: Any = None
+) -> Tracker:
     """Entry point for ``tracker.js``: the script tag's attributes and what it queued."""
     return start(
         _attributes(raw_attributes),
         memory_queue=to_py(memory_queue) or [],
         queued=to_py(queued) or [],
+        platform_messages=to_py(platform_messages) or [],
     )
 
 

@@ -90,6 +90,9 @@ export interface AdTracker extends AdTrackerQueue {
 
 export type AdTrackerEventType = "click" | "impression" | "view" | "conversion";
 
+/** With data-vtex-events: the storefront's own messages the tracker reads. */
+export type AdTrackerPlatformEvent = "vtex:orderPlaced" | "vtex:orderPlacedTracked" | "vtex:userData";
+
 export type AdTrackerOutcome =
   | "sent"
   | "queued"
@@ -98,12 +101,15 @@ export type AdTrackerOutcome =
   | "failed"
   | "dropped"
   | "deduplicated"
-  | "refused";
+  | "refused"
+  | "identified"
+  | "ignored";
 
 /** `event.detail` of the `adtracker:event` events dispatched on `document`. */
 export interface AdTrackerEventDetail {
-  type: AdTrackerEventType;
-  /** The beacon URL (the conversion URL for conversions). */
+  type: AdTrackerEventType | AdTrackerPlatformEvent;
+  /** The beacon URL (the conversion URL for conversions; for an ignored VTEX event the
+   *  origin that posted it, else ""). */
   url: string;
   outcome: AdTrackerOutcome;
   /** Why, when there is more to say (e.g. "waiting for consent"); else "". */

@@ -5,7 +5,8 @@
  *   2. records ad clicks made before Python is ready (URL and time) in localStorage
  *      ("adtracker:preboot"; in memory while consent is pending), so none is lost
  *      if the click navigates away;
- *   3. keeps adTracker.push([...]) commands, with their time, for Python to replay;
+ *   3. keeps adTracker.push([...]) commands, with their time, for Python to replay,
+ *      and (with data-vtex-events) VTEX's own storefront messages, in memory only;
  *   4. after the page's load event, loads Pyodide and the tracker wheel from the
  *      same folder and hands over to Python (tracker.browser.boot.start);
  *   5. exposes window.adTracker.ready, which resolves when Python is live and
@@ -107,6 +108,27 @@
   d.addEventListener("click", record, listenerOptions);
   d.addEventListener("auxclick", record, listenerOptions);
 
+  // --- data-vtex-events: VTEX storefront events posted before Python starts -----------
+  // vtex:orderPlaced fires right after load, before Pyodide is up. VTEX's messages are
+  // kept IN MEMORY ONLY (they carry the shopper's raw e-mail and phone: never
+  // localStorage), under Python's rule (tracker/browser/platform_events.py): only the
+  // page's own window and origin may speak. Python decides what they mean.
+  var VTEX_EVENTS = ["vtex:orderPlaced", "vtex:orderPlacedTracked", "vtex:userData"];
+  var MAX_VTEX_MESSAGES = 50;
+  var vtexMessages = []; // {d: data, t: ms} from the page; {e: name, o: origin, t} foreign
+  function recordVtex(e) {
+    try {
+      var data = e.data;
+      var name = data && typeof data === "object" ? data.eventName : null;
+      if (VTEX_EVENTS.indexOf(name) < 0) return;
+      var own = e.source === w && e.origin === w.location.origin;
+      vtexMessages.push(own ? { d: data, t: Date.now() } : { e: name, o: String(e.origin), t: Date.now() });
+      if (vtexMessages.length > MAX_VTEX_MESSAGES) vtexMessages.shift();
+    } catch (_) {}
+  }
+  var vtexEvents = "vtex-events" in attrs && !/^(false|0|no|off)$/i.test(attrs["vtex-events"].trim());
+  if (vtexEvents && consent !== "denied") w.addEventListener("message", recordVtex);
+
   function noop() {}
 
   function wasmBlocked() {
@@ -175,7 +197,8 @@
         // Synchronous hand-over: Python attaches its listener, then ours goes, in one task.
         var boot = py.pyimport("tracker.browser.boot");
         var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
-        boot.start_from_loader(toPy(attrs), toPy(memoryQueue), toPy(queued));
+        boot.start_from_loader(toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages));
+        w.removeEventListener("message", recordVtex);
         d.removeEventListener("click", record, listenerOptions);
         d.removeEventListener("auxclick", record, listenerOptions);
         handedOver = true;
