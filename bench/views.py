@@ -107,9 +107,15 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
     """Ready, long tasks, TBT, bytes and memory of the tracker's page against a bare
     ``loadPyodide()``, cold and warm, medians over ``runs`` fresh profiles."""
     got: dict[str, list[dict[str, Any]]] = {}
-    for _ in range(runs):
+    for run in range(runs):
         for name in ("tracker", "bare"):
             cold, warm = profile_views(site, f"/views/{name}.html")
+            print(
+                f"[bench]   boot {run + 1}/{runs} {name}: ready {cold['ready_ms']:.0f} ms cold, "
+                f"{warm['ready_ms']:.0f} ms warm; longest task {cold['longest_task_ms']:.0f} / "
+                f"{warm['longest_task_ms']:.0f} ms",
+                flush=True,
+            )
             got.setdefault(f"{name}_cold", []).append(cold)
             got.setdefault(f"{name}_warm", []).append(warm)
 
