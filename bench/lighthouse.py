@@ -103,7 +103,6 @@ def lighthouse_figures(url: Any, runs: int) -> dict[str, Any]:
             for key in KEYS:
                 values = [r[key] for r in mine if r[key] is not None]
                 figures[f"lh_{ff}_{variant}_{key}"] = median(values)
-            figures[f"lh_{ff}_{variant}_scores"] = [r["score"] for r in mine]
             warnings = sorted({w for r in mine for w in r["warnings"]})
             if warnings:
                 figures[f"lh_{ff}_{variant}_warnings"] = warnings
@@ -112,4 +111,5 @@ def lighthouse_figures(url: Any, runs: int) -> dict[str, Any]:
                 figures[f"lh_{ff}_with_{key}"] - figures[f"lh_{ff}_without_{key}"]
             )
         figures[f"lh_{ff}_score_drop"] = -figures[f"lh_{ff}_delta_score"]
+    figures["samples_lighthouse"] = results
     return figures

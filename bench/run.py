@@ -92,6 +92,11 @@ def run(
             figures |= lighthouse_figures(site.url, runs)
     finally:
         site.close()
+    samples = {
+        k.removeprefix("samples_"): figures.pop(k)
+        for k in list(figures)
+        if k.startswith("samples_")
+    }
     if only is not None:  # a partial run: print it, keep the full results file
         print(json.dumps(figures, indent=2))
         return {"figures": figures}
@@ -107,6 +112,7 @@ def run(
         },
         "figures": figures,
         "targets": targets(figures),
+        "samples": samples,  # every run's own figures, to judge the noise
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -138,8 +138,12 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
     views = got["tracker_cold"] + got["tracker_warm"]
     figures |= {
         "long_tasks_before_load": max(v["long_tasks_before_load"] for v in views),
+        "bare_long_tasks_before_load": max(
+            v["long_tasks_before_load"] for v in got["bare_cold"] + got["bare_warm"]
+        ),
         "warm_requests_with_bytes": max(v["requests"] for v in got["tracker_warm"]),
         "wasm_memory_bytes": med("tracker_cold", "wasm_memory_bytes"),
         "wasm_memory_warm_bytes": med("tracker_warm", "wasm_memory_bytes"),
+        "samples_boot": got,
     }
     return figures
