@@ -52,7 +52,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=15)
 
 
-def _per_view(entries: list[tuple[str, int]], views: int) -> list[list[int]]:
+def per_view(entries: list[tuple[str, int]], views: int) -> list[list[int]]:
     """Split (URL, n) entries, in server order, into views at each harness report: a page
     opens its next view only once its report was answered, so nothing of a later view
     comes before it (each report's URL is unique). Keeps the n of the dist's files."""
@@ -70,7 +70,9 @@ def _per_view(entries: list[tuple[str, int]], views: int) -> list[list[int]]:
 def profile_views(site: Site, path: str) -> list[dict[str, Any]]:
     """[cold, warm] figures of ``path`` in a fresh profile, each with the dist bytes and
     requests it cost."""
-    with tempfile.TemporaryDirectory(prefix="bench-profile-") as profile:
+    with tempfile.TemporaryDirectory(
+        prefix="bench-profile-", ignore_cleanup_errors=True
+    ) as profile:
         seen = len(site.reports())
         logged, written = len(site.server.requests()), len(site.server.writes())
         proc = subprocess.Popen(
@@ -97,7 +99,7 @@ def profile_views(site: Site, path: str) -> list[dict[str, Any]]:
             raise RuntimeError(f"{path} view {view['view']}: {view['error']}")
     requests = [(r.path, 1) for r in site.server.requests()[logged:]]
     writes = site.server.writes()[written:]
-    for view, sent, asked in zip(views, _per_view(writes, 2), _per_view(requests, 2), strict=True):
+    for view, sent, asked in zip(views, per_view(writes, 2), per_view(requests, 2), strict=True):
         view["bytes"] = sum(sent)
         view["requests"] = len(asked)
     return views
