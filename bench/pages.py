@@ -52,6 +52,7 @@ HARNESS = """
       tbt_ms: inWindow.reduce((t, [, d]) => t + Math.max(0, d - 50), 0),
       long_tasks: inWindow.length,
       long_tasks_before_load: tasks.filter(([s]) => nav && s < nav.loadEventStart).length,
+      tasks: inWindow.map(([s, d]) => [Math.round(s), Math.round(d)]),
       wasm_memory_bytes: window.__wasmMemory ? window.__wasmMemory.buffer.byteLength : null,
     };
     const url = "__REPORT__?d=" + encodeURIComponent(JSON.stringify(figures));
@@ -85,6 +86,12 @@ window.addEventListener("load", () => {
     indexURL: base, packageBaseUrl: base, lockFileURL: base + "pyodide-lock.json", stdout: () => {},
   })));
 });
+"""
+
+# The same storefront page without the tracker: "ready" is its load event.
+PLAIN = """
+window.__benchStopPoll();
+window.__benchReady(new Promise((resolve) => window.addEventListener("load", () => resolve())));
 """
 
 # A minimal JavaScript click handler making the same fetch: the click-cost baseline.
@@ -219,6 +226,7 @@ class Site:
         add("/storage.html", page(self.tag))
         # Plain Chromium: the same pages with the harness first in <head>.
         add("/views/tracker.html", page(harness + css + self.tag, body, "Bench Store"))
+        add("/views/plain.html", page(harness + css + _script(PLAIN), body, "Bench Store"))
         add("/views/bare.html", page(harness + _script(BARE.replace("__RUNTIME__", runtime))))
         ads = "".join(
             f'<div data-ad-click-url="{c}/v1/beacon/click/ad-{{impl}}-{i}?pos={i}">ad {i}</div>'

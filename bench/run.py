@@ -73,7 +73,9 @@ def run(
     figures: dict[str, Any] = {}
     try:
         if "boot" in chosen:
-            log(f"boot: {runs} fresh profiles × (tracker, bare loadPyodide), cold + warm …")
+            log(
+                f"boot: {runs} fresh profiles × (tracker, bare loadPyodide, no tracker), cold + warm …"
+            )
             figures |= view_figures(site, runs)
         if "clicks" in chosen or "storage" in chosen:
             log("clicks / storage (Playwright) …")

@@ -23,6 +23,8 @@ from bench.stats import median
 from devserver.chromium import LAUNCH_ARGS, SYSTEM_CHROMIUM
 
 VIEW_TIMEOUT_S = 180
+#: The tracker's storefront page, a bare loadPyodide() page, the storefront without the tracker.
+VARIANTS = ("tracker", "bare", "plain")
 
 
 def chromium_path() -> str:
@@ -110,7 +112,7 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
     ``loadPyodide()``, cold and warm, medians over ``runs`` fresh profiles."""
     got: dict[str, list[dict[str, Any]]] = {}
     for run in range(runs):
-        for name in ("tracker", "bare"):
+        for name in VARIANTS:
             cold, warm = profile_views(site, f"/views/{name}.html")
             print(
                 f"[bench]   boot {run + 1}/{runs} {name}: ready {cold['ready_ms']:.0f} ms cold, "
@@ -135,13 +137,15 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
             f"tbt_{phase}_ms": med(f"tracker_{phase}", "tbt_ms"),
             f"bare_longest_task_{phase}_ms": med(f"bare_{phase}", "longest_task_ms"),
             f"bare_tbt_{phase}_ms": med(f"bare_{phase}", "tbt_ms"),
+            f"plain_longest_task_{phase}_ms": med(f"plain_{phase}", "longest_task_ms"),
+            f"plain_tbt_{phase}_ms": med(f"plain_{phase}", "tbt_ms"),
             f"bytes_{phase}": med(f"tracker_{phase}", "bytes"),
         }
     views = got["tracker_cold"] + got["tracker_warm"]
     figures |= {
         "long_tasks_before_load": max(v["long_tasks_before_load"] for v in views),
-        "bare_long_tasks_before_load": max(
-            v["long_tasks_before_load"] for v in got["bare_cold"] + got["bare_warm"]
+        "plain_long_tasks_before_load": max(
+            v["long_tasks_before_load"] for v in got["plain_cold"] + got["plain_warm"]
         ),
         "warm_requests_with_bytes": max(v["requests"] for v in got["tracker_warm"]),
         "wasm_memory_bytes": med("tracker_cold", "wasm_memory_bytes"),
