@@ -109,7 +109,8 @@ def profile_views(site: Site, path: str) -> list[dict[str, Any]]:
 
 def view_figures(site: Site, runs: int) -> dict[str, Any]:
     """Ready, long tasks, TBT, bytes and memory of the tracker's page against a bare
-    ``loadPyodide()``, cold and warm, medians over ``runs`` fresh profiles."""
+    ``loadPyodide()`` and the same page without the tracker, cold and warm, medians over
+    ``runs`` fresh profiles."""
     got: dict[str, list[dict[str, Any]]] = {}
     for run in range(runs):
         for name in VARIANTS:
