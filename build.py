@@ -367,7 +367,9 @@ def main(argv: list[str]) -> int:
     p_bench.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
     p_bench.add_argument("--clicks", type=int, default=200, help="clicks for the handler cost")
     p_bench.add_argument("--storage-clicks", type=int, default=10_000)
-    p_bench.add_argument("--only", choices=["boot", "clicks", "storage"], help="one part only")
+    p_bench.add_argument(
+        "--only", choices=["boot", "clicks", "storage", "lighthouse"], help="one part only"
+    )
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

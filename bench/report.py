@@ -1,0 +1,175 @@
+"""The targets, and ``bench/results.md``: the figures as tables for the README."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: (figure, upper limit, what it means). Issue 10 sets the Lighthouse, long-task and
+#: ready ones; the rest are the tracker's standing budgets.
+TARGETS: list[tuple[str, float, str]] = [
+    ("lh_desktop_score_drop", 5, "Lighthouse desktop: score without − with the tracker"),
+    ("lh_mobile_score_drop", 10, "Lighthouse mobile: score without − with the tracker"),
+    ("longest_task_cold_ms", 250, "plain Chromium, cold profile: longest main-thread task (ms)"),
+    ("tbt_cold_ms", 300, "plain Chromium, cold profile: TBT (ms)"),
+    ("ready_over_bare_warm", 0.6, "ready (warm) / bare loadPyodide (warm)"),
+    ("bytes_cold", 8_200_000, "cold transfer (bytes; 8.1 MB before issue 10)"),
+    ("click_median_ms", 1.0, "click handler median (ms)"),
+    ("click_over_js_median", 10.0, "click handler / JS baseline (median)"),
+    ("long_tasks_before_load", 0, "long tasks before the load event"),
+    ("bytes_warm", 50_000, "warm transfer (bytes)"),
+    ("warm_requests_with_bytes", 1, "warm requests that reached the server"),
+    ("storage_bytes_after_clicks", 64 * 1024, "localStorage after 10,000 clicks (bytes)"),
+]
+
+
+def targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for key, limit, _ in TARGETS:
+        value = figures.get(key)
+        measured = isinstance(value, int | float) and not math.isnan(value)
+        out[key] = {"limit": limit, "met": (value <= limit) if measured else None}
+    return out
+
+
+def _ms(v: float) -> str:
+    return f"{v:,.0f} ms"
+
+
+def _bytes(v: float) -> str:
+    return f"{v / 1e6:.2f} MB" if v >= 1e5 else f"{v / 1e3:.1f} kB"
+
+
+def _signed(v: float, unit: str = "") -> str:
+    return f"{'+' if v > 0 else '−' if v < 0 else '±'}{abs(v):,.0f}{unit}"
+
+
+def lighthouse_rows(f: dict[str, Any]) -> list[str]:
+    rows = []
+    for ff in ("desktop", "mobile"):
+        if f"lh_{ff}_with_score" not in f:
+            continue
+        shown = [
+            ("score", "performance score", lambda v: f"{v:.0f}", ""),
+            ("tbt_ms", "Total Blocking Time", _ms, " ms"),
+            ("longest_task_ms", "longest main-thread task (simulated, capped at 10 s)", _ms, " ms"),
+            ("observed_longest_task_ms", "longest main-thread task (observed)", _ms, " ms"),
+            ("long_tasks", "long tasks", lambda v: f"{v:.0f}", ""),
+            ("main_thread_ms", "main-thread work", _ms, " ms"),
+            ("total_bytes", "total transfer", _bytes, ""),
+        ]
+        for key, label, fmt, unit in shown:
+            without, with_ = f[f"lh_{ff}_without_{key}"], f[f"lh_{ff}_with_{key}"]
+            delta = f[f"lh_{ff}_delta_{key}"]
+            if key == "total_bytes":
+                d = ("+" if delta >= 0 else "−") + _bytes(abs(delta))
+            else:
+                d = _signed(delta, unit)
+            rows.append(f"| {ff}: {label} | {fmt(without)} | {fmt(with_)} | {d} |")
+    if not rows:
+        return []
+    return [
+        "| Lighthouse 12 | without the tracker | with the tracker | with − without |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def chromium_rows(f: dict[str, Any]) -> list[str]:
+    rows: list[tuple[str, str, str, str]] = []
+    if "ready_cold_ms" in f:
+        for phase in ("cold", "warm"):
+            rows += [
+                (
+                    f"(a) ready, {phase} (from navigation)",
+                    _ms(f[f"ready_{phase}_ms"]),
+                    f"bare loadPyodide {_ms(f[f'bare_{phase}_ms'])}",
+                    f"{f[f'ready_over_bare_{phase}']:.2f}×",
+                ),
+                (
+                    f"(c) longest main-thread task, {phase}",
+                    _ms(f[f"longest_task_{phase}_ms"]),
+                    f"bare loadPyodide {_ms(f[f'bare_longest_task_{phase}_ms'])}; "
+                    f"page without tracker {_ms(f[f'plain_longest_task_{phase}_ms'])}",
+                    "",
+                ),
+                (
+                    f"(c) TBT until ready + settle, {phase}",
+                    _ms(f[f"tbt_{phase}_ms"]),
+                    f"bare loadPyodide {_ms(f[f'bare_tbt_{phase}_ms'])}; "
+                    f"page without tracker {_ms(f[f'plain_tbt_{phase}_ms'])}",
+                    "",
+                ),
+            ]
+    if "click_median_ms" in f:
+        rows += [
+            (
+                "(b) click handler, median",
+                f"{f['click_median_ms']:.3f} ms",
+                f"JS handler {f['click_js_median_ms']:.3f} ms",
+                f"{f['click_over_js_median']:.1f}×",
+            ),
+            (
+                "(b) click handler, p99",
+                f"{f['click_p99_ms']:.3f} ms",
+                f"JS handler {f['click_js_p99_ms']:.3f} ms",
+                "",
+            ),
+        ]
+    if "ready_cold_ms" in f:
+        memory = f["wasm_memory_bytes"]
+        rows += [
+            (
+                "(c) long tasks before load (any view)",
+                f"{f['long_tasks_before_load']}",
+                f"page without tracker {f['plain_long_tasks_before_load']}",
+                "",
+            ),
+            ("(d) bytes, cold", _bytes(f["bytes_cold"]), "", ""),
+            (
+                "(d) bytes, warm",
+                _bytes(f["bytes_warm"]),
+                f"{f['warm_requests_with_bytes']} request(s) reached the server",
+                "",
+            ),
+            (
+                "(f) WebAssembly memory after boot",
+                "not seen" if math.isnan(memory) else f"{memory / 2**20:.0f} MiB",
+                "",
+                "",
+            ),
+        ]
+    if "storage_bytes_after_clicks" in f:
+        label = f"(e) localStorage after {f['storage_clicks']:,} clicks"
+        rows.append((label, f"{f['storage_bytes_after_clicks'] / 1024:.1f} KiB", "", ""))
+    return [
+        "| plain headless Chromium | tracker | baseline (same run) | ratio |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
+    ]
+
+
+def table(results: dict[str, Any]) -> str:
+    f, m = results["figures"], results["machine"]
+    load = ", ".join(f"{x:.2f}" for x in m.get("load_average_start") or [])
+    load_end = ", ".join(f"{x:.2f}" for x in m.get("load_average_end") or [])
+    lines = [
+        f"Median of {results['runs']} runs ({f.get('clicks_measured', 0)} clicks for (b)), "
+        f"{results['seconds']:.0f} s in all; {m['cpu']}, {m['cores']} cores, {m['browser']}; "
+        f"load average (1, 5, 15 min) {load} at the start, {load_end} at the end.",
+        "",
+        *lighthouse_rows(f),
+        *chromium_rows(f),
+        "| target | measured | met |",
+        "|---|---|---|",
+    ]
+    for key, limit, label in TARGETS:
+        value = f.get(key)
+        met = results["targets"][key]["met"]
+        shown = "not measured" if met is None else f"{value:,.2f}".rstrip("0").rstrip(".")
+        verdict = {True: "yes", False: "no", None: "—"}[met]
+        bound = f"{limit:,}" if isinstance(limit, int) else f"{limit:g}"
+        lines.append(f"| {label} ≤ {bound} | {shown} | {verdict} |")
+    return "\n".join(lines)

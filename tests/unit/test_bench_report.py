@@ -1,0 +1,46 @@
+"""The benchmark's pure parts: splitting server traffic into page views, the targets."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench.pages import REPORT_PATH
+from bench.report import TARGETS, targets
+from bench.views import per_view
+
+R1, R2 = f"{REPORT_PATH}?d=1", f"{REPORT_PATH}?d=2"
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        ([], [[], []]),
+        # headers and body of one response are two writes; the report splits the views
+        (
+            [("/dist/a.js", 100), ("/dist/a.js", 900), (R1, 50), (R1, 2), ("/dist/a.js", 200)],
+            [[100, 900], [200]],
+        ),
+        # pages, favicons and the report itself are not the dist's bytes
+        ([("/views/x.html", 5), ("/favicon.ico", 7), (R1, 1)], [[], []]),
+        # a report's second write (same URL) does not open a third view
+        ([("/dist/a", 1), (R1, 1), ("/dist/b", 2), (R1, 1), ("/dist/c", 3)], [[1], [2, 3]]),
+        # anything after the last report belongs to no view
+        ([(R1, 1), ("/dist/b", 2), (R2, 1), ("/dist/late", 9)], [[], [2]]),
+    ],
+)
+def test_traffic_is_split_into_views_at_each_report(entries, expected) -> None:
+    assert per_view(entries, 2) == expected
+
+
+def test_targets_are_met_missed_or_not_measured() -> None:
+    figures = {key: limit for key, limit, _ in TARGETS}
+    figures["tbt_cold_ms"] = 301
+    figures["bytes_warm"] = math.nan
+    del figures["lh_mobile_score_drop"]
+    verdict = {key: t["met"] for key, t in targets(figures).items()}
+    assert verdict["tbt_cold_ms"] is False
+    assert verdict["bytes_warm"] is None
+    assert verdict["lh_mobile_score_drop"] is None
+    assert verdict["lh_desktop_score_drop"] is True  # at the limit is met
