@@ -414,6 +414,10 @@ def build() -> Path:
     pending.mkdir(parents=True)
     for name in PYODIDE_FILES:
         shutil.copy2(package / name, pending / name)
+    # The boot modules (page side and snapshot Worker) ship inside the hashed folder:
+    # same origin as Pyodide, cached forever, and their content is part of the hash.
+    for module in sorted((WEB / "src" / "runtime").glob("*.mjs")):
+        shutil.copy2(module, pending / module.name)
     staged = [Path(shutil.copy2(w, pending / w.name)) for w in [*wheels, tracker_wheel]]
     write_lock(pending, upstream_lock, pinned_pyodide_version(), staged)
     precompile_wheels(

@@ -143,13 +143,22 @@ def start(
     return tracker
 
 
-def start_from_loader(raw_attributes: Any, memory_queue: Any, queued: Any) -> Tracker:
-    """Entry point for ``tracker.js``: the script tag's attributes and what it queued."""
-    return start(
+def start_from_loader(
+    raw_attributes: Any, memory_queue: Any, queued: Any, boot_notes: Any = None
+) -> Tracker:
+    """Entry point for ``tracker.js``: the script tag's raw attributes, what it queued,
+    and the loader's notes on how Python was started (printed in debug mode)."""
+    tracker = start(
         _attributes(raw_attributes),
         memory_queue=_to_py(memory_queue) or [],
         queued=_to_py(queued) or [],
     )
+    notes = _to_py(boot_notes) if boot_notes is not None else []
+    if tracker.debug and isinstance(notes, list):
+        log = _live.get("log") or ConsoleLog()
+        for note in notes:
+            log.debug(f"boot: {note}")
+    return tracker
 
 
 def current() -> Tracker | None:

@@ -1,0 +1,217 @@
+/* adtracker boot: starts Python for tracker.js without freezing the page.
+ *
+ * Fast path: a module Worker (snapshot-worker.mjs, same folder) does Python's start-up
+ * off the main thread, or reads it from Cache Storage, and hands over a memory snapshot,
+ * the site-packages files and the compiled WebAssembly modules. The page only restores
+ * it: no Python start-up, no import of pydantic on the page.
+ * Fallback: any failure on that path (no Worker, a CSP without worker-src for us, a
+ * snapshot or version mismatch, a corrupt cache, a restore that throws) boots the
+ * ordinary way, exactly as before: loadPyodide() then loadPackage("tracker").
+ *
+ * startPython() resolves to {py, via, notes}: the Pyodide API, "cache" | "worker" |
+ * "normal", and lines for the tracker's debug log (Python decides whether to print them).
+ * Performance marks adtracker:snapshot-restored / adtracker:normal-boot tell which ran.
+ */
+import { instantiateFrom, loadLibs, sitePackagesOf } from "./snapshot-shared.mjs";
+
+const BASE = new URL("./", import.meta.url).href;
+// A cold worker start is a full Pyodide boot on a busy core; past this, boot normally.
+const WORKER_TIMEOUT_MS = 45000;
+// After the hand-over, how long the worker may take to store the snapshot in the cache.
+const STORE_TIMEOUT_MS = 60000;
+
+function noop() {}
+
+function mark(name, detail) {
+  try {
+    performance.mark("adtracker:" + name, { detail });
+  } catch (_) {}
+}
+
+function describe(err) {
+  return String((err && err.message) || err).split("\n")[0];
+}
+
+// A task boundary, so the page can handle input between our steps.
+function yieldToPage() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Start Python; never rejects unless the ordinary boot fails too. */
+export async function startPython({ faults = "" } = {}) {
+  const notes = [];
+  try {
+    const { py, via } = await fromSnapshot(String(faults), notes);
+    mark("snapshot-restored", via);
+    notes.push(`Python restored from a snapshot (${via === "cache" ? "Cache Storage" : "made in a Worker"})`);
+    return { py, via, notes };
+  } catch (err) {
+    notes.push(`snapshot path not taken (${describe(err)}); booting normally`);
+  }
+  mark("normal-boot");
+  const py = await normalBoot(notes);
+  return { py, via: "normal", notes };
+}
+
+/** Today's boot, unchanged: Pyodide, then the tracker package and its dependencies. */
+export async function normalBoot(notes = []) {
+  const { loadPyodide } = await import(BASE + "pyodide.mjs");
+  const py = await loadPyodide({
+    indexURL: BASE,
+    packageBaseUrl: BASE,
+    lockFileURL: BASE + "pyodide-lock.json",
+    stdout: noop,
+  });
+  await py.loadPackage("tracker", {
+    messageCallback: (m) => notes.push(m),
+    errorCallback: (m) => console.warn("[adtracker] " + m),
+    checkIntegrity: true,
+  });
+  return py;
+}
+
+function startWorker() {
+  if (typeof Worker !== "function") throw new Error("this browser has no Worker");
+  // Same origin as this file, no blob: URL, so a CSP with worker-src 'self' allows it.
+  return new Worker(BASE + "snapshot-worker.mjs", { type: "module", name: "adtracker-snapshot" });
+}
+
+// The worker's first answer: the snapshot, or why there is none.
+function firstAnswer(worker) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no snapshot within ${WORKER_TIMEOUT_MS / 1000} s`)),
+      WORKER_TIMEOUT_MS,
+    );
+    worker.onmessage = (event) => {
+      clearTimeout(timer);
+      resolve(event.data);
+    };
+    worker.onerror = (event) => {
+      clearTimeout(timer);
+      if (event && event.preventDefault) event.preventDefault();
+      reject(new Error("the snapshot worker could not start" + (event && event.message ? ": " + event.message : "")));
+    };
+  });
+}
+
+// After a fresh snapshot, the worker compresses and caches it; let it finish, then end it.
+function retireWorker(worker, fresh) {
+  if (!fresh) {
+    worker.terminate();
+    return;
+  }
+  const timer = setTimeout(() => worker.terminate(), STORE_TIMEOUT_MS);
+  worker.onmessage = (event) => {
+    clearTimeout(timer);
+    worker.terminate();
+    mark(event.data && event.data.stored ? "snapshot-stored" : "snapshot-not-stored", event.data);
+  };
+  worker.onerror = () => {
+    clearTimeout(timer);
+    worker.terminate();
+  };
+}
+
+async function fromSnapshot(faults, notes) {
+  const worker = startWorker();
+  let answer;
+  try {
+    worker.postMessage({ faults });
+    answer = await firstAnswer(worker);
+    if (!answer || !answer.ok) throw new Error((answer && answer.reason) || "the worker gave no snapshot");
+  } catch (err) {
+    worker.terminate();
+    throw err;
+  }
+  retireWorker(worker, answer.from === "worker");
+  await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
+  const py = await restore(answer, faults);
+  return { py, via: answer.from };
+}
+
+function writeFiles(FS, root, { index, data }) {
+  const made = new Set();
+  for (const [path, offset, length] of index) {
+    const full = `${root}/${path}`;
+    const dir = full.slice(0, full.lastIndexOf("/"));
+    if (!made.has(dir)) {
+      FS.mkdirTree(dir);
+      made.add(dir);
+    }
+    FS.writeFile(full, data.subarray(offset, offset + length));
+  }
+}
+
+// Restore the worker's Python on this page. Consumes `answer` (its buffers are dropped).
+async function restore(answer, faults) {
+  const [{ loadPyodide }, { default: createPyodideModule }] = await Promise.all([
+    import(BASE + "pyodide.mjs"),
+    import(BASE + "pyodide.asm.mjs"),
+  ]);
+  mark("restore:imported");
+  let Module;
+  let failInstantiate;
+  const instantiateFailed = new Promise((_, reject) => (failInstantiate = reject));
+  const { snapshot, files, wasm, libs, table, handles } = answer;
+  answer.snapshot = answer.files = null;
+  const booting = loadPyodide({
+    indexURL: BASE,
+    packageBaseUrl: BASE,
+    lockFileURL: BASE + "pyodide-lock.json",
+    stdout: noop,
+    _loadSnapshot: snapshot,
+    // Each step below runs in its own task (yieldToPage), so the page can handle input
+    // in between: Emscripten's set-up, instantiation, our preRun, then the restore.
+    createPyodideModule: async (settings) => {
+      const instantiate = instantiateFrom(wasm, failInstantiate);
+      settings.instantiateWasm = (imports, done) =>
+        instantiate(imports, (instance, module) => {
+          mark("restore:instantiated");
+          yieldToPage().then(() => done(instance, module));
+        });
+      settings.preRun.push((M) => {
+        Module = M;
+        M.addRunDependency("adtracker-restore");
+        yieldToPage().then(() => {
+          try {
+            mark("restore:prerun");
+            M.growMemory(snapshot.length); // the snapshot's heap must fit before it is copied in
+            writeFiles(M.FS, sitePackagesOf(M), files); // pydantic & co. import lazily
+            loadLibs(M, libs);
+            if (faults.includes("restore-throws")) {
+              M.API.restoreSnapshot = () => {
+                throw new Error("restore failed (injected by a test)");
+              };
+            }
+          } catch (err) {
+            failInstantiate(err);
+          } finally {
+            M.removeRunDependency("adtracker-restore");
+          }
+        });
+      });
+      await yieldToPage();
+      const M = await createPyodideModule(settings);
+      await yieldToPage();
+      mark("restore:snapshot");
+      return M;
+    },
+  });
+  booting.catch(noop);
+  const py = await Promise.race([booting, instantiateFailed]);
+  mark("restore:loaded");
+  if (Module.wasmTable.length !== table) {
+    throw new Error(`the restored function table has ${Module.wasmTable.length} slots, the snapshot ${table}`);
+  }
+  // dlopen handles the snapshot's Python holds, mapped to the libraries loaded above.
+  for (const [handle, name] of handles) {
+    const dso = Module.LDSO.loadedLibsByName[name];
+    if (!dso) throw new Error(`the snapshot needs ${name}, which is not loaded`);
+    Module.LDSO.loadedLibsByHandle[handle] = dso;
+  }
+  // A snapshot shares its import caches and its random state with every page that
+  // restores it: refresh both.
+  py.runPython("import importlib, random\nimportlib.invalidate_caches()\nrandom.seed()\n");
+  return py;
+}
