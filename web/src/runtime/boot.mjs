@@ -151,8 +151,8 @@ async function restore(answer, faults) {
   ]);
   mark("restore:imported");
   let Module;
-  let failInstantiate;
-  const instantiateFailed = new Promise((_, reject) => (failInstantiate = reject));
+  let failRestore;
+  const restoreFailed = new Promise((_, reject) => (failRestore = reject));
   const { snapshot, files, wasm, libs, table, handles } = answer;
   answer.snapshot = answer.files = null;
   const booting = loadPyodide({
@@ -164,7 +164,7 @@ async function restore(answer, faults) {
     // Each step below runs in its own task (yieldToPage), so the page can handle input
     // in between: Emscripten's set-up, instantiation, our preRun, then the restore.
     createPyodideModule: async (settings) => {
-      const instantiate = instantiateFrom(wasm, failInstantiate);
+      const instantiate = instantiateFrom(wasm, failRestore);
       settings.instantiateWasm = (imports, done) =>
         instantiate(imports, (instance, module) => {
           mark("restore:instantiated");
@@ -173,23 +173,22 @@ async function restore(answer, faults) {
       settings.preRun.push((M) => {
         Module = M;
         M.addRunDependency("adtracker-restore");
-        yieldToPage().then(() => {
-          try {
-            mark("restore:prerun");
-            M.growMemory(snapshot.length); // the snapshot's heap must fit before it is copied in
-            writeFiles(M.FS, sitePackagesOf(M), files); // pydantic & co. import lazily
-            loadLibs(M, libs);
-            if (faults.includes("restore-throws")) {
-              M.API.restoreSnapshot = () => {
-                throw new Error("restore failed (injected by a test)");
-              };
-            }
-          } catch (err) {
-            failInstantiate(err);
-          } finally {
-            M.removeRunDependency("adtracker-restore");
+        (async () => {
+          await yieldToPage();
+          mark("restore:prerun");
+          M.growMemory(snapshot.length); // the snapshot's heap must fit before it is copied in
+          writeFiles(M.FS, sitePackagesOf(M), files); // pydantic & co. import lazily
+          await yieldToPage();
+          loadLibs(M, libs);
+          if (faults.includes("restore-throws")) {
+            M.API.restoreSnapshot = () => {
+              throw new Error("restore failed (injected by a test)");
+            };
           }
-        });
+        })().then(
+          () => M.removeRunDependency("adtracker-restore"),
+          (err) => failRestore(err),
+        );
       });
       await yieldToPage();
       const M = await createPyodideModule(settings);
@@ -199,7 +198,7 @@ async function restore(answer, faults) {
     },
   });
   booting.catch(noop);
-  const py = await Promise.race([booting, instantiateFailed]);
+  const py = await Promise.race([booting, restoreFailed]);
   mark("restore:loaded");
   if (Module.wasmTable.length !== table) {
     throw new Error(`the restored function table has ${Module.wasmTable.length} slots, the snapshot ${table}`);
