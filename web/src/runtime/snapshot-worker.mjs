@@ -39,13 +39,18 @@ async function fetchOk(url, init) {
   return response;
 }
 
-// Cache Storage, or null where it is missing, blocked (private modes) or a fault is injected.
+// Cache Storage, or null where it is missing or blocked (private modes). `faults` is the
+// e2e tests' injection (window.__adtrackerTestFaults on the page; empty in production).
 async function openCache(faults) {
   if (faults.includes("no-cache")) return null;
   try {
     if (faults.includes("cache-throws")) throw new DOMException("injected", "SecurityError");
     if (typeof caches === "undefined") return null;
-    return await caches.open(CACHE_NAME);
+    const cache = await caches.open(CACHE_NAME);
+    if (faults.includes("quota")) {
+      cache.put = () => Promise.reject(new DOMException("injected by a test", "QuotaExceededError"));
+    }
+    return cache;
   } catch (_) {
     return null;
   }
