@@ -168,8 +168,7 @@ def test_corrupt_cache_entry_boots_normally_and_is_dropped(
     notes = boot_notes(page_log)
     assert any("snapshot cache unusable" in n for n in notes), notes
     assert cached_urls(page) == []  # dropped: the next view makes a fresh one
-    page.click("#ad")
-    page_log.wait_outcome(page, "deduplicated", url=url)
+    click_and_assert_delivered(page, page_log, collector, url)
 
 
 def test_version_mismatch_in_the_cache_boots_normally(
@@ -187,8 +186,7 @@ def test_version_mismatch_in_the_cache_boots_normally(
 
     assert boot_path(page) == "normal"
     assert any("another version" in n for n in boot_notes(page_log)), boot_notes(page_log)
-    page.click("#ad")
-    page_log.wait_outcome(page, "deduplicated", url=url)
+    click_and_assert_delivered(page, page_log, collector, url)
 
 
 def test_function_table_mismatch_boots_normally(
@@ -207,8 +205,7 @@ def test_function_table_mismatch_boots_normally(
 
     assert boot_path(page) == "normal"
     assert any("function table" in n for n in boot_notes(page_log)), boot_notes(page_log)
-    page.click("#ad")
-    page_log.wait_outcome(page, "deduplicated", url=url)
+    click_and_assert_delivered(page, page_log, collector, url)
 
 
 def test_restore_throwing_boots_normally(

@@ -199,7 +199,7 @@ async function restore(answer, faults) {
   });
   booting.catch(noop);
   const py = await Promise.race([booting, restoreFailed]);
-  mark("restore:loaded");
+  delete py._api.config._loadSnapshot; // Pyodide's config would keep the 40 MB alive
   if (Module.wasmTable.length !== table) {
     throw new Error(`the restored function table has ${Module.wasmTable.length} slots, the snapshot ${table}`);
   }

@@ -8,7 +8,7 @@ export const FORMAT = 1;
 // in it, the wheels included) and the lock file's own hash.
 export function cacheKeys(base, version, lockSha256) {
   const root = `${base}adtracker-snapshot/${FORMAT}/${version}/${lockSha256.slice(0, 16)}/`;
-  return { meta: root + "meta.json", snapshot: root + "snapshot.gz", files: root + "files.gz" };
+  return { root, meta: root + "meta.json", snapshot: root + "snapshot.gz", files: root + "files.gz" };
 }
 
 export function sitePackagesOf(Module) {

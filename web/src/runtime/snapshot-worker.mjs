@@ -221,6 +221,12 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     await cache.put(keys.snapshot, new Response(snapGz));
     await cache.put(keys.files, new Response(filesGz));
     await cache.put(keys.meta, new Response(JSON.stringify(meta)));
+    // Snapshots of earlier runtimes (a previous deploy) are never read again: drop them.
+    try {
+      for (const request of await cache.keys()) {
+        if (!request.url.startsWith(keys.root)) await cache.delete(request);
+      }
+    } catch (_) {} // left for a later page view
     self.postMessage({ stored: true, bytes: snapGz.size + filesGz.size });
   } catch (err) {
     // Quota exceeded or storage blocked: this page view is fine, the next one boots fresh.
