@@ -10,7 +10,9 @@
  *
  * startPython() resolves to {py, via, notes}: the Pyodide API, "cache" | "worker" |
  * "normal", and lines for the tracker's debug log (Python decides whether to print them).
- * Performance marks adtracker:snapshot-restored / adtracker:normal-boot tell which ran.
+ * Performance marks adtracker:snapshot-restored (detail "worker" | "cache") or
+ * adtracker:normal-boot tell which path ran; adtracker:restore:* time the restore's steps,
+ * and adtracker:snapshot-stored / snapshot-not-stored tell whether the Worker cached it.
  */
 import { instantiateFrom, loadLibs, sitePackagesOf } from "./snapshot-shared.mjs";
 
@@ -165,11 +167,16 @@ async function restore(answer, faults) {
     // in between: Emscripten's set-up, instantiation, our preRun, then the restore.
     createPyodideModule: async (settings) => {
       const instantiate = instantiateFrom(wasm, failRestore);
-      settings.instantiateWasm = (imports, done) =>
-        instantiate(imports, (instance, module) => {
-          mark("restore:instantiated");
-          yieldToPage().then(() => done(instance, module));
-        });
+      settings.instantiateWasm = (imports, done) => {
+        mark("restore:set-up");
+        yieldToPage().then(() =>
+          instantiate(imports, (instance, module) => {
+            mark("restore:instantiated");
+            yieldToPage().then(() => done(instance, module));
+          }),
+        );
+        return {};
+      };
       settings.preRun.push((M) => {
         Module = M;
         M.addRunDependency("adtracker-restore");
