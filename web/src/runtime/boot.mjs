@@ -17,8 +17,9 @@
 import { instantiateFrom, loadLibs, sitePackagesOf } from "./snapshot-shared.mjs";
 
 const BASE = new URL("./", import.meta.url).href;
-// A cold worker start is a full Pyodide boot on a busy core; past this, boot normally.
-const WORKER_TIMEOUT_MS = 45000;
+// A cold worker start is a full Pyodide boot on a busy core; past this, boot normally
+// (tracker.js gives up on the whole start after 60 s).
+const WORKER_TIMEOUT_MS = 30000;
 // After the hand-over, how long the worker may take to store the snapshot in the cache.
 const STORE_TIMEOUT_MS = 60000;
 
