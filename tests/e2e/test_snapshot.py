@@ -150,6 +150,14 @@ def test_no_worker_boots_normally(page, page_log, site, collector, make_page, ad
     click_and_assert_delivered(page, page_log, collector, url)
 
 
+def wait_dropped(page: Page) -> None:
+    """The page told the Worker to drop the snapshot it could not restore."""
+    page.wait_for_function(
+        "() => performance.getEntriesByName('adtracker:snapshot-dropped').length",
+        timeout=STORE_TIMEOUT_MS,
+    )
+
+
 def cached_then_reload(page: Page, page_url: str, suffix: str, script: str) -> None:
     assert wait_stored(page) == "stored"
     replace_cached(page, suffix, script)
@@ -205,6 +213,8 @@ def test_function_table_mismatch_boots_normally(
 
     assert boot_path(page) == "normal"
     assert any("function table" in n for n in boot_notes(page_log)), boot_notes(page_log)
+    wait_dropped(page)
+    assert cached_urls(page) == []  # never served again
     click_and_assert_delivered(page, page_log, collector, url)
 
 
@@ -228,6 +238,8 @@ def test_restore_throwing_boots_normally(
 
     assert boot_path(page) == "normal"
     assert any("invalid magic number" in n for n in boot_notes(page_log)), boot_notes(page_log)
+    wait_dropped(page)
+    assert cached_urls(page) == []  # never served again
     click_and_assert_delivered(page, page_log, collector, url)
 
 

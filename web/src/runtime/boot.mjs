@@ -99,17 +99,20 @@ function firstAnswer(worker) {
 }
 
 // After a fresh snapshot, the worker compresses and caches it; let it finish, then end it.
-function retireWorker(worker, fresh) {
+// `early` holds its answer if it came while the page was restoring.
+function retireWorker(worker, fresh, early) {
   if (!fresh) {
     worker.terminate();
     return;
   }
   const timer = setTimeout(() => worker.terminate(), STORE_TIMEOUT_MS);
-  worker.onmessage = (event) => {
+  const done = (data) => {
     clearTimeout(timer);
     worker.terminate();
-    mark(event.data && event.data.stored ? "snapshot-stored" : "snapshot-not-stored", event.data);
+    mark(data && data.stored ? "snapshot-stored" : "snapshot-not-stored", data);
   };
+  if (early.length) return done(early[0]);
+  worker.onmessage = (event) => done(event.data);
   worker.onerror = () => {
     clearTimeout(timer);
     worker.terminate();
@@ -127,10 +130,31 @@ async function fromSnapshot(faults, notes) {
     worker.terminate();
     throw err;
   }
-  retireWorker(worker, answer.from === "worker");
+  const via = answer.from;
+  const early = [];
+  worker.onmessage = (event) => early.push(event.data);
   await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
-  const py = await restore(answer, faults);
-  return { py, via: answer.from };
+  let py;
+  try {
+    py = await restore(answer, faults);
+  } catch (err) {
+    dropSnapshot(worker);
+    throw err;
+  }
+  retireWorker(worker, via === "worker", early);
+  return { py, via };
+}
+
+// A snapshot the page could not restore must not be cached or served again.
+function dropSnapshot(worker) {
+  const timer = setTimeout(() => worker.terminate(), STORE_TIMEOUT_MS);
+  worker.onmessage = (event) => {
+    if (!event.data || !event.data.dropped) return;
+    clearTimeout(timer);
+    worker.terminate();
+    mark("snapshot-dropped");
+  };
+  worker.postMessage({ drop: true });
 }
 
 function writeFiles(FS, root, { index, data }) {

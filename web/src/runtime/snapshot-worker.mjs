@@ -5,7 +5,8 @@
  *   {ok: true, from: "cache" | "worker", snapshot, files, wasm, libs, table, handles}
  *   {ok: false, reason}
  * and then, when it made a fresh snapshot, {stored: true, bytes} or {stored: false, reason}
- * once the snapshot is compressed into Cache Storage (or could not be).
+ * once the snapshot is compressed into Cache Storage (or could not be). A later {drop: true}
+ * (the page could not restore it) deletes the cache entry and answers {dropped: true}.
  *
  * Fresh snapshot: fetch the runtime and the wheels the lock file lists for "tracker"
  * (sha256-checked as loadPackage would), load every extension library (.so) in a preRun
@@ -22,12 +23,28 @@ const WASM = "pyodide.asm.wasm";
 // What Python runs before the snapshot: everything the page would import at start.
 const PRELOAD = "import tracker.browser.boot, gc\ngc.collect()\n";
 
+// Where this run's snapshot is (or will be) cached; set once the keys are known.
+const entry = { cache: null, keys: null, dropped: false };
+
 self.onmessage = (event) => {
-  const faults = String((event.data && event.data.faults) || "");
+  const data = event.data || {};
+  if (data.drop) {
+    // The page could not restore the snapshot: never serve it again.
+    entry.dropped = true;
+    dropEntry().then(() => self.postMessage({ dropped: true }));
+    return;
+  }
+  const faults = String(data.faults || "");
   run(faults).catch((err) => {
     self.postMessage({ ok: false, reason: describe(err) });
   });
 };
+
+async function dropEntry() {
+  const { cache, keys } = entry;
+  if (!cache || !keys) return;
+  await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.delete(k).catch(() => false)));
+}
 
 function describe(err) {
   return String((err && err.message) || err).split("\n")[0];
@@ -89,6 +106,7 @@ async function run(faults) {
   const wheels = wheelsFor(lock, "tracker");
   const keys = cacheKeys(BASE, lock.info.version, await sha256Hex(new TextEncoder().encode(lockText)));
   const cache = await openCache(faults);
+  Object.assign(entry, { cache, keys });
   if (cache) {
     const hit = await fromCache(cache, keys, lock.info.version, wasmPromise);
     if (hit) return;
@@ -114,7 +132,7 @@ async function fromCache(cache, keys, version, wasmPromise) {
     message = { ok: true, from: "cache", snapshot, files, libs, wasm: await wasmPromise, table: meta.table, handles: meta.handles };
   } catch (err) {
     // Corrupt, truncated or foreign: drop it so the next page view makes a fresh one.
-    await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.delete(k).catch(() => false)));
+    await dropEntry();
     throw new Error(`snapshot cache unusable: ${describe(err)}`);
   }
   self.postMessage(message, [message.snapshot.buffer, message.files.data.buffer]);
@@ -218,9 +236,11 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
   try {
     const [snapGz, filesGz] = await Promise.all(keep.map(gzip));
     keep.length = 0;
+    if (entry.dropped) throw new Error("the page could not restore this snapshot");
     await cache.put(keys.snapshot, new Response(snapGz));
     await cache.put(keys.files, new Response(filesGz));
-    await cache.put(keys.meta, new Response(JSON.stringify(meta)));
+    if (entry.dropped) throw new Error("the page could not restore this snapshot");
+    await cache.put(keys.meta, new Response(JSON.stringify(meta))); // last: it makes the entry whole
     // Snapshots of earlier runtimes (a previous deploy) are never read again: drop them.
     try {
       for (const request of await cache.keys()) {
@@ -230,7 +250,7 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     self.postMessage({ stored: true, bytes: snapGz.size + filesGz.size });
   } catch (err) {
     // Quota exceeded or storage blocked: this page view is fine, the next one boots fresh.
-    await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.delete(k).catch(() => false)));
+    await dropEntry();
     self.postMessage({ stored: false, reason: describe(err) });
   }
 }
