@@ -121,6 +121,9 @@ function retireWorker(worker, fresh, early) {
 
 async function fromSnapshot(faults, notes) {
   const worker = startWorker();
+  // Pyodide's JS, loaded and evaluated on the page while the Worker works.
+  const runtime = Promise.all([import(BASE + "pyodide.mjs"), import(BASE + "pyodide.asm.mjs")]);
+  runtime.catch(noop); // awaited in restore()
   let answer;
   try {
     worker.postMessage({ faults });
@@ -136,7 +139,7 @@ async function fromSnapshot(faults, notes) {
   await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
   let py;
   try {
-    py = await restore(answer, faults);
+    py = await restore(answer, faults, runtime);
   } catch (err) {
     dropSnapshot(worker);
     throw err;
@@ -171,11 +174,8 @@ function writeFiles(FS, root, { index, data }) {
 }
 
 // Restore the worker's Python on this page. Consumes `answer` (its buffers are dropped).
-async function restore(answer, faults) {
-  const [{ loadPyodide }, { default: createPyodideModule }] = await Promise.all([
-    import(BASE + "pyodide.mjs"),
-    import(BASE + "pyodide.asm.mjs"),
-  ]);
+async function restore(answer, faults, runtime) {
+  const [{ loadPyodide }, { default: createPyodideModule }] = await runtime;
   mark("restore:imported");
   let Module;
   let failRestore;
