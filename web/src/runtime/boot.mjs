@@ -44,7 +44,7 @@ function yieldToPage() {
 export async function startPython({ faults = "" } = {}) {
   const notes = [];
   try {
-    const { py, via } = await fromSnapshot(String(faults), notes);
+    const { py, via } = await fromSnapshot(String(faults));
     mark("snapshot-restored", via);
     notes.push(`Python restored from a snapshot (${via === "cache" ? "Cache Storage" : "made in a Worker"})`);
     return { py, via, notes };
@@ -119,7 +119,7 @@ function retireWorker(worker, fresh, early) {
   };
 }
 
-async function fromSnapshot(faults, notes) {
+async function fromSnapshot(faults) {
   const worker = startWorker();
   // Pyodide's JS, loaded and evaluated on the page while the Worker works.
   const runtime = Promise.all([import(BASE + "pyodide.mjs"), import(BASE + "pyodide.asm.mjs")]);
@@ -139,7 +139,7 @@ async function fromSnapshot(faults, notes) {
   await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
   let py;
   try {
-    py = await restore(answer, faults, runtime);
+    py = await restore(answer, runtime);
   } catch (err) {
     dropSnapshot(worker);
     throw err;
@@ -174,7 +174,7 @@ function writeFiles(FS, root, { index, data }) {
 }
 
 // Restore the worker's Python on this page. Consumes `answer` (its buffers are dropped).
-async function restore(answer, faults, runtime) {
+async function restore(answer, runtime) {
   const [{ loadPyodide }, { default: createPyodideModule }] = await runtime;
   mark("restore:imported");
   let Module;
@@ -212,11 +212,6 @@ async function restore(answer, faults, runtime) {
           writeFiles(M.FS, sitePackagesOf(M), files); // pydantic & co. import lazily
           await yieldToPage();
           loadLibs(M, libs);
-          if (faults.includes("restore-throws")) {
-            M.API.restoreSnapshot = () => {
-              throw new Error("restore failed (injected by a test)");
-            };
-          }
         })().then(
           () => M.removeRunDependency("adtracker-restore"),
           (err) => failRestore(err),
