@@ -52,6 +52,7 @@ PACKAGE_LOCK = WEB / "package-lock.json"
 NODE_MODULES = WEB / "node_modules"
 PYODIDE_REQUIREMENTS = WEB / "pyodide-requirements.txt"
 PRECOMPILE_SCRIPT = WEB / "tools" / "precompile.mjs"
+RUNTIME_MODULES = WEB / "src" / "runtime"  # boot.mjs and the snapshot Worker
 LOADER = WEB / "src" / "tracker.js"
 TYPES = WEB / "src" / "tracker.d.ts"
 DEMO = WEB / "demo"
@@ -217,6 +218,10 @@ def build() -> Path:
         pending.mkdir(parents=True)
         for name in PYODIDE_FILES:
             shutil.copy2(pyodide / name, pending / name)
+        # The boot modules (page side and snapshot Worker) ship inside the hashed folder:
+        # same origin as Pyodide, cached forever, and their content is part of the hash.
+        for module in sorted(RUNTIME_MODULES.glob("*.mjs")):
+            shutil.copy2(module, pending / module.name)
         sources = [*dependencies, tracker_wheel]
         staged = [(w, Path(shutil.copy2(w, pending / w.name))) for w in sources]
         wheels.precompile_wheels(

@@ -179,15 +179,27 @@ def start(
 
 
 def start_from_loader(
-    raw_attributes: Any, memory_queue: Any, queued: Any, platform_messages: Any = None
+    raw_attributes: Any,
+    memory_queue: Any,
+    queued: Any,
+    platform_messages: Any = None,
+    boot_notes: Any = None,
 ) -> Tracker:
-    """Entry point for ``tracker.js``: the script tag's attributes and what it queued."""
-    return start(
+    """Entry point for ``tracker.js``: the script tag's raw attributes, what it queued
+    (clicks, commands, platform messages), and the loader's notes on how Python was
+    started (printed in debug mode)."""
+    tracker = start(
         _attributes(raw_attributes),
         memory_queue=to_py(memory_queue) or [],
         queued=to_py(queued) or [],
         platform_messages=to_py(platform_messages) or [],
     )
+    notes = to_py(boot_notes) if boot_notes is not None else []
+    if tracker.debug and isinstance(notes, list):
+        log = _live.get("log") or ConsoleLog()
+        for note in notes:
+            log.debug(f"boot: {note}")
+    return tracker
 
 
 def current() -> Tracker | None:

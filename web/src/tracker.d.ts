@@ -77,6 +77,8 @@ export type AdTrackerCommand =
  * adds `ready`. Commands are never thrown back: a bad one is reported on the console.
  */
 export interface AdTrackerQueue {
+  /** Returns how many commands wait for Python: the queue's length before the tracker
+   * is ready, 0 after (each command then runs at once). */
   push(...commands: AdTrackerCommand[]): number;
   /** Added by `tracker.js` (absent on the page's own array before it runs). */
   ready?: Promise<AdTracker>;

@@ -7,8 +7,10 @@
  *      if the click navigates away;
  *   3. keeps adTracker.push([...]) commands, with their time, for Python to replay,
  *      and (with data-vtex-events) VTEX's own storefront messages, in memory only;
- *   4. after the page's load event, loads Pyodide and the tracker wheel from the
- *      same folder and hands over to Python (tracker.browser.boot.start);
+ *   4. after the page's load event, imports boot.mjs from the content-hashed runtime
+ *      folder beside it, which starts Python off the main thread (a Worker and a memory
+ *      snapshot; the ordinary boot as the fallback), and hands the script tag's raw
+ *      attributes and the queues over to Python (tracker.browser.boot.start_from_loader);
  *   5. exposes window.adTracker.ready, which resolves when Python is live and
  *      rejects (handled: never an uncaught error) when it cannot start.
  * It never calls preventDefault and never throws into the page.
@@ -29,30 +31,38 @@
   if (!Array.isArray(api)) api = [];
   var loadedAt = Date.now();
   var queued = pending.map(function (c) { return { c: c, t: loadedAt }; });
-  var settle = {};
-  var ready = new Promise(function (resolve, reject) {
-    settle.resolve = resolve;
-    settle.reject = reject;
-  });
-  ready["catch"](function () {}); // a failed start is reported, never an unhandled rejection
+  var handedOver = false; // true once Python owns clicks and commands
+  var failed = false;
+
+  // A promise with its settle functions (as Pyodide's src/js/common/resolveable.ts).
+  function Deferred() {
+    var self = this;
+    this.promise = new Promise(function (resolve, reject) {
+      self.resolve = resolve;
+      self.reject = reject;
+    });
+  }
+  var ready = new Deferred();
+  ready.promise["catch"](function () {}); // a failed start is reported, never an unhandled rejection
   try {
     Object.defineProperty(api, "__adtracker", { value: true });
   } catch (_) {}
-  api.ready = ready;
+  api.ready = ready.promise;
+  // push returns how many commands wait for Python: the queue's length before the
+  // hand-over, 0 after it (each command then runs at once).
   api.push = function () {
     for (var i = 0; i < arguments.length; i++) queued.push({ c: arguments[i], t: Date.now() });
     return queued.length;
   };
   w.adTracker = api;
 
-  var failed = false;
   function fail(reason) {
     if (failed) return;
     failed = true;
     try {
       console.warn("[adtracker] could not start: " + reason + " (ad clicks stay queued for a later page)");
     } catch (_) {}
-    settle.reject(new Error("adtracker could not start: " + reason));
+    ready.reject(new Error("adtracker could not start: " + reason));
   }
 
   if (!script || !script.src) {
@@ -67,7 +77,10 @@
     var a = script.attributes[i];
     if (a.name.indexOf("data-") === 0) attrs[a.name.slice(5)] = a.value;
   }
-  var debug = "debug" in attrs && !/^(false|0|no|off)$/i.test(attrs.debug);
+  // Python parses every attribute (tracker/config.py). The loader only needs to know,
+  // before Python runs, whether it may store a pre-boot click: this is Python's consent
+  // rule (trimmed, lower-cased; anything else means the default, "granted"), pinned to
+  // it by tests/unit/test_loader_rules.py.
   var consent = String(attrs.consent || "granted").trim().toLowerCase();
 
   // Pre-boot capture: the same rule Python applies (nearest [data-ad-click-url] on the
@@ -126,10 +139,9 @@
       if (vtexMessages.length > MAX_VTEX_MESSAGES) vtexMessages.shift();
     } catch (_) {}
   }
-  var vtexEvents = "vtex-events" in attrs && !/^(false|0|no|off)$/i.test(attrs["vtex-events"].trim());
-  if (vtexEvents && consent !== "denied") w.addEventListener("message", recordVtex);
-
-  function noop() {}
+  // Python alone parses the attribute's value; recording whenever it is present is safe
+  // (memory only, for this page) and Python drops the messages when it is off.
+  if ("vtex-events" in attrs && consent !== "denied") w.addEventListener("message", recordVtex);
 
   function wasmBlocked() {
     if (typeof WebAssembly !== "object") return "this browser has no WebAssembly";
@@ -166,61 +178,52 @@
     try { performance.mark("adtracker:" + name); } catch (_) {}
   }
 
-  var handedOver = false;
-  function boot() {
+  // Python takes over in one task: it attaches its click listener, ours goes, and
+  // commands run in Python from then on. `started` is boot.mjs's {py, notes}.
+  function handOver(started) {
+    if (failed) return; // declared dead meanwhile: leave the page alone
+    var py = started.py;
+    var entry = py.pyimport("tracker.browser.boot");
+    var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
+    entry.start_from_loader(
+      toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages), toPy(started.notes || [])
+    );
+    w.removeEventListener("message", recordVtex);
+    d.removeEventListener("click", record, listenerOptions);
+    d.removeEventListener("auxclick", record, listenerOptions);
+    handedOver = true;
+    queued = [];
+    mark("ready");
+    api.push = function () {
+      for (var i = 0; i < arguments.length; i++) {
+        try {
+          entry.run_command(toPy(arguments[i]), Date.now());
+        } catch (err) {
+          console.error("[adtracker] bad command: " + ((err && err.message) || err));
+        }
+      }
+      return 0;
+    };
+    ready.resolve(api);
+  }
+
+  function bootPython() {
     mark("boot");
     var blocked = wasmBlocked();
     if (blocked) return fail(blocked);
     watchWasm();
-    import(base + "pyodide.mjs")
+    import(base + "boot.mjs")
       .then(function (m) {
-        return m.loadPyodide({
-          indexURL: base,
-          packageBaseUrl: base,
-          lockFileURL: base + "pyodide-lock.json",
-          stdout: noop,
-        });
+        // w.__adtrackerTestFaults: fault injection for the e2e tests; unset in production.
+        return m.startPython({ faults: w.__adtrackerTestFaults || "" });
       })
-      .then(function (py) {
-        return py
-          .loadPackage("tracker", {
-            messageCallback: debug ? function (m) { console.debug("[adtracker] " + m); } : noop,
-            errorCallback: function (m) { console.warn("[adtracker] " + m); },
-            checkIntegrity: true,
-          })
-          .then(function () {
-            return py;
-          });
-      })
-      .then(function (py) {
-        if (failed) return; // declared dead meanwhile: leave the page alone
-        // Synchronous hand-over: Python attaches its listener, then ours goes, in one task.
-        var boot = py.pyimport("tracker.browser.boot");
-        var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
-        boot.start_from_loader(toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages));
-        w.removeEventListener("message", recordVtex);
-        d.removeEventListener("click", record, listenerOptions);
-        d.removeEventListener("auxclick", record, listenerOptions);
-        handedOver = true;
-        mark("ready");
-        api.push = function () {
-          for (var i = 0; i < arguments.length; i++) {
-            try {
-              boot.run_command(toPy(arguments[i]), Date.now());
-            } catch (err) {
-              console.error("[adtracker] bad command: " + ((err && err.message) || err));
-            }
-          }
-          return 0;
-        };
-        settle.resolve(api);
-      })
+      .then(handOver)
       ["catch"](function (err) {
         fail((err && err.message) || String(err));
       });
   }
 
   // Boot after the page's load event so the host page never waits for us.
-  if (d.readyState === "complete") setTimeout(boot, 0);
-  else w.addEventListener("load", function () { setTimeout(boot, 0); }, { once: true });
+  if (d.readyState === "complete") setTimeout(bootPython, 0);
+  else w.addEventListener("load", function () { setTimeout(bootPython, 0); }, { once: true });
 })();

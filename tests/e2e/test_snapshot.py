@@ -1,0 +1,286 @@
+"""Python started from a memory snapshot made off the main thread, and every fallback.
+
+The loader's boot.mjs asks a module Worker (snapshot-worker.mjs) for a snapshot: made
+fresh in the Worker on a first visit, read from Cache Storage on later page views. The
+page restores it; any failure boots the ordinary way. Performance marks tell which path
+ran (``adtracker:snapshot-restored`` with detail ``"worker"`` or ``"cache"``, or
+``adtracker:normal-boot``), and with ``data-debug`` Python prints the loader's note.
+
+Each fallback is provoked for real where a test can reach it (a CSP, the cache entries
+themselves); what only the Worker can see (Cache Storage missing, throwing, or full) is
+injected through ``window.__adtrackerTestFaults``, which production pages never set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from e2e_helpers import click_url, path_of
+from playwright.sync_api import Page
+
+BODY = {"user_id": "customer-42", "session_id": "storefront-session-id"}
+CACHE_NAME = "adtracker-snapshot"
+#: A cold snapshot is a whole Pyodide boot in a Worker; storing it gzips ~40 MB.
+STORE_TIMEOUT_MS = 90_000
+
+BOOT_PATH = """() => {
+  const restored = performance.getEntriesByName("adtracker:snapshot-restored")[0];
+  if (restored) return restored.detail;
+  return performance.getEntriesByName("adtracker:normal-boot").length ? "normal" : null;
+}"""
+
+CACHED_URLS = f"""async () => {{
+  const cache = await caches.open("{CACHE_NAME}");
+  return (await cache.keys()).map((r) => r.url);
+}}"""
+
+
+def boot_path(page: Page) -> str | None:
+    return page.evaluate(BOOT_PATH)
+
+
+def boot_notes(page_log: Any) -> list[str]:
+    return [m.text for m in page_log.console if "[adtracker] boot:" in m.text]
+
+
+def wait_stored(page: Page) -> str:
+    """Wait until the Worker reports whether it cached the snapshot; return which."""
+    page.wait_for_function(
+        """() => performance.getEntriesByName("adtracker:snapshot-stored").length
+              || performance.getEntriesByName("adtracker:snapshot-not-stored").length""",
+        timeout=STORE_TIMEOUT_MS,
+    )
+    return page.evaluate(
+        """() => performance.getEntriesByName("adtracker:snapshot-stored").length
+              ? "stored" : "not-stored" """
+    )
+
+
+def cached_urls(page: Page) -> list[str]:
+    return page.evaluate(CACHED_URLS)
+
+
+def replace_cached(page: Page, suffix: str, script: str) -> None:
+    """Replace the cache entry whose URL ends with ``suffix``; ``script`` gets the old
+    Response and the parsed meta, and returns the new body."""
+    page.evaluate(
+        f"""async (suffix) => {{
+          const cache = await caches.open("{CACHE_NAME}");
+          const keys = await cache.keys();
+          const key = keys.find((r) => r.url.endsWith(suffix));
+          const metaKey = keys.find((r) => r.url.endsWith("/meta.json"));
+          const meta = await (await cache.match(metaKey)).json();
+          const old = await cache.match(key);
+          const body = await ({script})(old, meta);
+          await cache.put(key, new Response(body));
+        }}""",
+        suffix,
+    )
+
+
+def click_and_assert_delivered(page: Page, page_log: Any, collector: Any, url: str) -> None:
+    """Python is live on this page: a click is sent once, byte for byte."""
+    page.click("#ad")
+    assert len(collector.wait_for(1, timeout=10.0)) == 1
+    page_log.wait_outcome(page, "delivered", url=url)
+    events = collector.events()
+    assert [e.path for e in events] == [path_of(url)], events
+    assert events[0].body_json == BODY
+
+
+def first_visit(page: Page, site: Any, collector: Any, make_page: Any, ad_html: Any, name: str):
+    url = click_url(collector, name)
+    page_url = make_page(site, collector, ad_html(url, id="ad"))
+    page.goto(page_url)
+    return url, page_url
+
+
+def test_first_view_restores_a_worker_snapshot_then_the_next_view_reads_the_cache(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-1")
+    wait_ready(page)
+
+    assert boot_path(page) == "worker"
+    assert any("restored from a snapshot (made in a Worker)" in n for n in boot_notes(page_log))
+    click_and_assert_delivered(page, page_log, collector, url)
+    assert wait_stored(page) == "stored"
+    assert sorted(u.rsplit("/", 1)[1] for u in cached_urls(page)) == [
+        "files.gz",
+        "meta.json",
+        "snapshot.gz",
+    ]
+
+    before = len(site.requests())
+    collector.clear()
+    page.goto(page_url)
+    wait_ready(page)
+
+    assert boot_path(page) == "cache"
+    assert any("restored from a snapshot (Cache Storage)" in n for n in boot_notes(page_log))
+    later = [r.path for r in site.requests()[before:]]
+    assert not [p for p in later if p.endswith(".whl")], later  # nothing but the cache
+    # the dedup mark from the first view holds: the same ad on the same session is a dup
+    page.click("#ad")
+    page_log.wait_outcome(page, "deduplicated", url=url)
+
+
+def test_worker_blocked_by_csp_boots_normally(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    url = click_url(collector, "ad-snap-csp")
+    csp = "script-src 'self' 'wasm-unsafe-eval'; worker-src 'none'"
+    page.goto(
+        make_page(site, collector, ad_html(url, id="ad"), headers={"Content-Security-Policy": csp})
+    )
+    wait_ready(page)
+
+    assert boot_path(page) == "normal"
+    assert any("snapshot path not taken" in n for n in boot_notes(page_log)), boot_notes(page_log)
+    click_and_assert_delivered(page, page_log, collector, url)
+
+
+def test_no_worker_boots_normally(page, page_log, site, collector, make_page, ad_html, wait_ready):
+    page.add_init_script("delete window.Worker")
+    url, _ = first_visit(page, site, collector, make_page, ad_html, "ad-snap-noworker")
+    wait_ready(page)
+
+    assert boot_path(page) == "normal"
+    assert any("this browser has no Worker" in n for n in boot_notes(page_log))
+    click_and_assert_delivered(page, page_log, collector, url)
+
+
+def wait_dropped(page: Page) -> None:
+    """The page told the Worker to drop the snapshot it could not restore."""
+    page.wait_for_function(
+        "() => performance.getEntriesByName('adtracker:snapshot-dropped').length",
+        timeout=STORE_TIMEOUT_MS,
+    )
+
+
+def cached_then_reload(page: Page, page_url: str, suffix: str, script: str) -> None:
+    assert wait_stored(page) == "stored"
+    replace_cached(page, suffix, script)
+    page.goto(page_url)
+
+
+def test_corrupt_cache_entry_boots_normally_and_is_dropped(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-corrupt")
+    wait_ready(page)
+    cached_then_reload(page, page_url, "/snapshot.gz", "async () => 'not gzip at all'")
+    wait_ready(page)
+
+    assert boot_path(page) == "normal"
+    notes = boot_notes(page_log)
+    assert any("snapshot cache unusable" in n for n in notes), notes
+    assert cached_urls(page) == []  # dropped: the next view makes a fresh one
+    click_and_assert_delivered(page, page_log, collector, url)
+
+
+def test_version_mismatch_in_the_cache_boots_normally(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-version")
+    wait_ready(page)
+    cached_then_reload(
+        page,
+        page_url,
+        "/meta.json",
+        "async (old, meta) => JSON.stringify({...meta, version: '0.0.1'})",
+    )
+    wait_ready(page)
+
+    assert boot_path(page) == "normal"
+    assert any("another version" in n for n in boot_notes(page_log)), boot_notes(page_log)
+    click_and_assert_delivered(page, page_log, collector, url)
+
+
+def test_function_table_mismatch_boots_normally(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    """The recorded wasm table length differs from the restored one: not trusted."""
+    url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-table")
+    wait_ready(page)
+    cached_then_reload(
+        page,
+        page_url,
+        "/meta.json",
+        "async (old, meta) => JSON.stringify({...meta, table: meta.table + 1})",
+    )
+    wait_ready(page)
+
+    assert boot_path(page) == "normal"
+    assert any("function table" in n for n in boot_notes(page_log)), boot_notes(page_log)
+    wait_dropped(page)
+    assert cached_urls(page) == []  # never served again
+    click_and_assert_delivered(page, page_log, collector, url)
+
+
+def test_restore_throwing_boots_normally(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    """A cached snapshot of the right size that Pyodide refuses (bad magic number)."""
+    url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-magic")
+    wait_ready(page)
+    cached_then_reload(
+        page,
+        page_url,
+        "/snapshot.gz",
+        """async (old, meta) => {
+          const zeros = new Blob([new Uint8Array(meta.snapshotLength)]).stream()
+            .pipeThrough(new CompressionStream("gzip"));
+          return await new Response(zeros).blob();
+        }""",
+    )
+    wait_ready(page)
+
+    assert boot_path(page) == "normal"
+    assert any("invalid magic number" in n for n in boot_notes(page_log)), boot_notes(page_log)
+    wait_dropped(page)
+    assert cached_urls(page) == []  # never served again
+    click_and_assert_delivered(page, page_log, collector, url)
+
+
+def test_cache_storage_missing_still_restores_from_the_worker(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    """Private modes: no Cache Storage in the Worker. Each view makes its own snapshot."""
+    page.add_init_script("window.__adtrackerTestFaults = 'no-cache'")
+    url, _ = first_visit(page, site, collector, make_page, ad_html, "ad-snap-nocache")
+    wait_ready(page)
+
+    assert boot_path(page) == "worker"
+    assert wait_stored(page) == "not-stored"
+    assert cached_urls(page) == []
+    click_and_assert_delivered(page, page_log, collector, url)
+
+
+def test_cache_storage_throwing_still_restores_from_the_worker(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    page.add_init_script("window.__adtrackerTestFaults = 'cache-throws'")
+    url, _ = first_visit(page, site, collector, make_page, ad_html, "ad-snap-cachethrows")
+    wait_ready(page)
+
+    assert boot_path(page) == "worker"
+    assert wait_stored(page) == "not-stored"
+    click_and_assert_delivered(page, page_log, collector, url)
+
+
+def test_quota_exceeded_leaves_no_partial_entry(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    page.add_init_script("window.__adtrackerTestFaults = 'quota'")
+    url, _ = first_visit(page, site, collector, make_page, ad_html, "ad-snap-quota")
+    wait_ready(page)
+
+    assert boot_path(page) == "worker"
+    assert wait_stored(page) == "not-stored"
+    detail = page.evaluate(
+        "() => performance.getEntriesByName('adtracker:snapshot-not-stored')[0].detail"
+    )
+    assert "injected by a test" in detail["reason"], detail
+    assert cached_urls(page) == []
+    click_and_assert_delivered(page, page_log, collector, url)

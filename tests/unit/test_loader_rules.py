@@ -1,0 +1,71 @@
+"""The one rule the JS loader must apply before Python runs, pinned to Python's.
+
+``web/src/tracker.js`` passes the script tag's raw attributes to Python, which alone
+parses them (``tracker.config``). Before Python is up, though, the loader must decide
+whether it may store a pre-boot click: not when consent is ``denied`` (drop it) or
+``pending`` (memory only). Its one-line consent expression is run here under Node for
+a table of attribute values and must classify each exactly as Python's config does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tracker.config import config_from_attributes
+
+LOADER = Path(__file__).resolve().parents[2] / "web" / "src" / "tracker.js"
+
+#: None means the attribute is absent.
+VALUES: list[str | None] = [
+    None,
+    "",
+    "granted",
+    "GRANTED",
+    " Pending ",
+    "pending",
+    "denied",
+    "DENIED\n",
+    "\u00a0denied\t",
+    "yes",
+    "pending-ish",
+    "0",
+]
+
+
+def _loader_expression() -> str:
+    match = re.search(r"^\s*var consent = (.+);$", LOADER.read_text(encoding="utf-8"), re.M)
+    assert match, "tracker.js no longer has its one-line `var consent = …;` rule"
+    return match[1]
+
+
+def _python_rule(value: str | None) -> str:
+    attributes = {} if value is None else {"consent": value}
+    return config_from_attributes(attributes)[0].consent
+
+
+def _as_loader_uses_it(consent: str) -> str:
+    # record(): "denied" drops the click, "pending" keeps it in memory, else it is stored.
+    return consent if consent in ("denied", "pending") else "granted"
+
+
+def test_loader_consent_rule_matches_python() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed (build.py needs it too)")
+    script = (
+        f"const values = {json.dumps(VALUES)};\n"
+        "console.log(JSON.stringify(values.map((v) => {\n"
+        "  const attrs = v === null ? {} : { consent: v };\n"
+        f"  return {_loader_expression()};\n"
+        "})));\n"
+    )
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    loader = [_as_loader_uses_it(v) for v in json.loads(out.stdout)]
+    python = [_python_rule(v) for v in VALUES]
+    assert loader == python, list(zip(VALUES, loader, python, strict=True))

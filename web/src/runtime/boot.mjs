@@ -1,0 +1,243 @@
+/* adtracker boot: starts Python for tracker.js without freezing the page.
+ *
+ * Fast path: a module Worker (snapshot-worker.mjs, same folder) does Python's start-up
+ * off the main thread, or reads it from Cache Storage, and hands over a memory snapshot,
+ * the site-packages files and the compiled WebAssembly modules. The page only restores
+ * it: no Python start-up, no import of pydantic on the page.
+ * Fallback: any failure on that path (no Worker, a CSP without worker-src for us, a
+ * snapshot or version mismatch, a corrupt cache, a restore that throws) boots the
+ * ordinary way, exactly as before: loadPyodide() then loadPackage("tracker").
+ *
+ * startPython() resolves to {py, via, notes}: the Pyodide API, "cache" | "worker" |
+ * "normal", and lines for the tracker's debug log (Python decides whether to print them).
+ * Performance marks adtracker:snapshot-restored (detail "worker" | "cache") or
+ * adtracker:normal-boot tell which path ran; adtracker:restore:* time the restore's steps,
+ * and adtracker:snapshot-stored / snapshot-not-stored tell whether the Worker cached it.
+ */
+import { instantiateFrom, loadLibs, sitePackagesOf } from "./snapshot-shared.mjs";
+
+const BASE = new URL("./", import.meta.url).href;
+// A cold worker start is a full Pyodide boot on a busy core; past this, boot normally
+// (tracker.js gives up on the whole start after 60 s).
+const WORKER_TIMEOUT_MS = 30000;
+// After the hand-over, how long the worker may take to store the snapshot in the cache.
+const STORE_TIMEOUT_MS = 60000;
+
+function noop() {}
+
+function mark(name, detail) {
+  try {
+    performance.mark("adtracker:" + name, { detail });
+  } catch (_) {}
+}
+
+function describe(err) {
+  return String((err && err.message) || err).split("\n")[0];
+}
+
+// A task boundary, so the page can handle input between our steps.
+function yieldToPage() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Start Python; never rejects unless the ordinary boot fails too. */
+export async function startPython({ faults = "" } = {}) {
+  const notes = [];
+  try {
+    const { py, via } = await fromSnapshot(String(faults));
+    mark("snapshot-restored", via);
+    notes.push(`Python restored from a snapshot (${via === "cache" ? "Cache Storage" : "made in a Worker"})`);
+    return { py, via, notes };
+  } catch (err) {
+    notes.push(`snapshot path not taken (${describe(err)}); booting normally`);
+  }
+  mark("normal-boot");
+  const py = await normalBoot(notes);
+  return { py, via: "normal", notes };
+}
+
+/** Today's boot, unchanged: Pyodide, then the tracker package and its dependencies. */
+export async function normalBoot(notes = []) {
+  const { loadPyodide } = await import(BASE + "pyodide.mjs");
+  const py = await loadPyodide({
+    indexURL: BASE,
+    packageBaseUrl: BASE,
+    lockFileURL: BASE + "pyodide-lock.json",
+    stdout: noop,
+  });
+  await py.loadPackage("tracker", {
+    messageCallback: (m) => notes.push(m),
+    errorCallback: (m) => console.warn("[adtracker] " + m),
+    checkIntegrity: true,
+  });
+  return py;
+}
+
+function startWorker() {
+  if (typeof Worker !== "function") throw new Error("this browser has no Worker");
+  // Same origin as this file, no blob: URL, so a CSP with worker-src 'self' allows it.
+  return new Worker(BASE + "snapshot-worker.mjs", { type: "module", name: "adtracker-snapshot" });
+}
+
+// The worker's first answer: the snapshot, or why there is none.
+function firstAnswer(worker) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no snapshot within ${WORKER_TIMEOUT_MS / 1000} s`)),
+      WORKER_TIMEOUT_MS,
+    );
+    worker.onmessage = (event) => {
+      clearTimeout(timer);
+      resolve(event.data);
+    };
+    worker.onerror = (event) => {
+      clearTimeout(timer);
+      if (event && event.preventDefault) event.preventDefault();
+      reject(new Error("the snapshot worker could not start" + (event && event.message ? ": " + event.message : "")));
+    };
+  });
+}
+
+// After a fresh snapshot, the worker compresses and caches it; let it finish, then end it.
+// `early` holds its answer if it came while the page was restoring.
+function retireWorker(worker, fresh, early) {
+  if (!fresh) {
+    worker.terminate();
+    return;
+  }
+  const timer = setTimeout(() => worker.terminate(), STORE_TIMEOUT_MS);
+  const done = (data) => {
+    clearTimeout(timer);
+    worker.terminate();
+    mark(data && data.stored ? "snapshot-stored" : "snapshot-not-stored", data);
+  };
+  if (early.length) return done(early[0]);
+  worker.onmessage = (event) => done(event.data);
+  worker.onerror = () => {
+    clearTimeout(timer);
+    worker.terminate();
+  };
+}
+
+async function fromSnapshot(faults) {
+  const worker = startWorker();
+  // Pyodide's JS, loaded and evaluated on the page while the Worker works.
+  const runtime = Promise.all([import(BASE + "pyodide.mjs"), import(BASE + "pyodide.asm.mjs")]);
+  runtime.catch(noop); // awaited in restore()
+  let answer;
+  try {
+    worker.postMessage({ faults });
+    answer = await firstAnswer(worker);
+    if (!answer || !answer.ok) throw new Error((answer && answer.reason) || "the worker gave no snapshot");
+  } catch (err) {
+    worker.terminate();
+    throw err;
+  }
+  const via = answer.from;
+  const early = [];
+  worker.onmessage = (event) => early.push(event.data);
+  await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
+  let py;
+  try {
+    py = await restore(answer, runtime);
+  } catch (err) {
+    dropSnapshot(worker);
+    throw err;
+  }
+  retireWorker(worker, via === "worker", early);
+  return { py, via };
+}
+
+// A snapshot the page could not restore must not be cached or served again.
+function dropSnapshot(worker) {
+  const timer = setTimeout(() => worker.terminate(), STORE_TIMEOUT_MS);
+  worker.onmessage = (event) => {
+    if (!event.data || !event.data.dropped) return;
+    clearTimeout(timer);
+    worker.terminate();
+    mark("snapshot-dropped");
+  };
+  worker.postMessage({ drop: true });
+}
+
+function writeFiles(FS, root, { index, data }) {
+  const made = new Set();
+  for (const [path, offset, length] of index) {
+    const full = `${root}/${path}`;
+    const dir = full.slice(0, full.lastIndexOf("/"));
+    if (!made.has(dir)) {
+      FS.mkdirTree(dir);
+      made.add(dir);
+    }
+    FS.writeFile(full, data.subarray(offset, offset + length));
+  }
+}
+
+// Restore the worker's Python on this page. Consumes `answer` (its buffers are dropped).
+async function restore(answer, runtime) {
+  const [{ loadPyodide }, { default: createPyodideModule }] = await runtime;
+  mark("restore:imported");
+  let Module;
+  let failRestore;
+  const restoreFailed = new Promise((_, reject) => (failRestore = reject));
+  const { snapshot, files, wasm, libs, table, handles } = answer;
+  answer.snapshot = answer.files = null;
+  const booting = loadPyodide({
+    indexURL: BASE,
+    packageBaseUrl: BASE,
+    lockFileURL: BASE + "pyodide-lock.json",
+    stdout: noop,
+    _loadSnapshot: snapshot,
+    // Each step below runs in its own task (yieldToPage), so the page can handle input
+    // in between: Emscripten's set-up, instantiation, our preRun, then the restore.
+    createPyodideModule: async (settings) => {
+      const instantiate = instantiateFrom(wasm, failRestore);
+      settings.instantiateWasm = (imports, done) => {
+        mark("restore:set-up");
+        yieldToPage().then(() =>
+          instantiate(imports, (instance, module) => {
+            mark("restore:instantiated");
+            yieldToPage().then(() => done(instance, module));
+          }),
+        );
+        return {};
+      };
+      settings.preRun.push((M) => {
+        Module = M;
+        M.addRunDependency("adtracker-restore");
+        (async () => {
+          await yieldToPage();
+          mark("restore:prerun");
+          M.growMemory(snapshot.length); // the snapshot's heap must fit before it is copied in
+          writeFiles(M.FS, sitePackagesOf(M), files); // pydantic & co. import lazily
+          await yieldToPage();
+          loadLibs(M, libs);
+        })().then(
+          () => M.removeRunDependency("adtracker-restore"),
+          (err) => failRestore(err),
+        );
+      });
+      await yieldToPage();
+      const M = await createPyodideModule(settings);
+      await yieldToPage();
+      mark("restore:snapshot");
+      return M;
+    },
+  });
+  booting.catch(noop);
+  const py = await Promise.race([booting, restoreFailed]);
+  delete py._api.config._loadSnapshot; // Pyodide's config would keep the 40 MB alive
+  if (Module.wasmTable.length !== table) {
+    throw new Error(`the restored function table has ${Module.wasmTable.length} slots, the snapshot ${table}`);
+  }
+  // dlopen handles the snapshot's Python holds, mapped to the libraries loaded above.
+  for (const [handle, name] of handles) {
+    const dso = Module.LDSO.loadedLibsByName[name];
+    if (!dso) throw new Error(`the snapshot needs ${name}, which is not loaded`);
+    Module.LDSO.loadedLibsByHandle[handle] = dso;
+  }
+  // A snapshot shares its import caches and its random state with every page that
+  // restores it: refresh both.
+  py.runPython("import importlib, random\nimportlib.invalidate_caches()\nrandom.seed()\n");
+  return py;
+}

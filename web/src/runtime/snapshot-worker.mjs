@@ -1,0 +1,278 @@
+/* adtracker snapshot worker: Python's start-up, done off the page's main thread.
+ *
+ * A module Worker started by boot.mjs from the same content-hashed runtime folder.
+ * It answers one message ({faults}) with one of:
+ *   {ok: true, from: "cache" | "worker", snapshot, files, wasm, libs, table, handles}
+ *   {ok: false, reason}
+ * and then, when it made a fresh snapshot, {stored: true, bytes} or {stored: false, reason}
+ * once the snapshot is compressed into Cache Storage (or could not be). A later {drop: true}
+ * (the page could not restore it) deletes the cache entry and answers {dropped: true}.
+ *
+ * Fresh snapshot: fetch the runtime and the wheels the lock file lists for "tracker"
+ * (sha256-checked as loadPackage would), load every extension library (.so) in a preRun
+ * hook so it sits at the same address on the page, unpack the wheels straight into
+ * site-packages (loadPackage would leave JS objects in pyodide.loadedPackages, which a
+ * snapshot cannot carry), import the tracker and its models, collect garbage, and take
+ * Pyodide's memory snapshot. From the cache: gunzip and compile only.
+ */
+import { FORMAT, cacheKeys, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
+
+const BASE = new URL("./", import.meta.url).href;
+const CACHE_NAME = "adtracker-snapshot";
+const WASM = "pyodide.asm.wasm";
+// What Python runs before the snapshot: everything the page would import at start.
+const PRELOAD = "import tracker.browser.boot, gc\ngc.collect()\n";
+
+// Where this run's snapshot is (or will be) cached; set once the keys are known.
+const entry = { cache: null, keys: null, dropped: false };
+
+self.onmessage = (event) => {
+  const data = event.data || {};
+  if (data.drop) {
+    // The page could not restore the snapshot: never serve it again.
+    entry.dropped = true;
+    dropEntry().then(() => self.postMessage({ dropped: true }));
+    return;
+  }
+  const faults = String(data.faults || "");
+  run(faults).catch((err) => {
+    self.postMessage({ ok: false, reason: describe(err) });
+  });
+};
+
+async function dropEntry() {
+  const { cache, keys } = entry;
+  if (!cache || !keys) return;
+  await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.delete(k).catch(() => false)));
+}
+
+function describe(err) {
+  return String((err && err.message) || err).split("\n")[0];
+}
+
+async function fetchOk(url, init) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${url.slice(BASE.length)} answered HTTP ${response.status}`);
+  return response;
+}
+
+// Cache Storage, or null where it is missing or blocked (private modes). `faults` is the
+// e2e tests' injection (window.__adtrackerTestFaults on the page; empty in production).
+async function openCache(faults) {
+  if (faults.includes("no-cache")) return null;
+  try {
+    if (faults.includes("cache-throws")) throw new DOMException("injected", "SecurityError");
+    if (typeof caches === "undefined") return null;
+    const cache = await caches.open(CACHE_NAME);
+    if (faults.includes("quota")) {
+      cache.put = () => Promise.reject(new DOMException("injected by a test", "QuotaExceededError"));
+    }
+    return cache;
+  } catch (_) {
+    return null;
+  }
+}
+
+function gzip(bytes) {
+  return new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"))).blob();
+}
+
+async function gunzip(response) {
+  const out = response.body.pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(out).arrayBuffer());
+}
+
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// The wheels "tracker" needs, in the lock file's dependency order.
+function wheelsFor(lock, name, seen = new Set(), out = []) {
+  if (seen.has(name)) return out;
+  seen.add(name);
+  const pkg = lock.packages[name];
+  if (!pkg) throw new Error(`pyodide-lock.json has no package ${name}`);
+  for (const dep of pkg.depends || []) wheelsFor(lock, dep, seen, out);
+  out.push({ file: pkg.file_name, sha256: pkg.sha256 });
+  return out;
+}
+
+async function run(faults) {
+  const wasmPromise = fetchOk(BASE + WASM).then((r) => WebAssembly.compileStreaming(r));
+  wasmPromise.catch(() => {}); // awaited below; never an unhandled rejection
+  const lockText = await (await fetchOk(BASE + "pyodide-lock.json")).text();
+  const lock = JSON.parse(lockText);
+  const wheels = wheelsFor(lock, "tracker");
+  const keys = cacheKeys(BASE, lock.info.version, await sha256Hex(new TextEncoder().encode(lockText)));
+  const cache = await openCache(faults);
+  Object.assign(entry, { cache, keys });
+  if (cache) {
+    const hit = await fromCache(cache, keys, lock.info.version, wasmPromise);
+    if (hit) return;
+  }
+  await fresh(wheels, lock, cache, keys, wasmPromise);
+}
+
+async function fromCache(cache, keys, version, wasmPromise) {
+  const [metaR, snapR, filesR] = await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.match(k)));
+  if (!metaR || !snapR || !filesR) return false; // never stored, or evicted: make a fresh one
+  let message;
+  try {
+    const meta = await metaR.json();
+    if (meta.format !== FORMAT || meta.version !== version) {
+      throw new Error(`cached snapshot is for another version (${meta.version}, format ${meta.format})`);
+    }
+    const [snapshot, data] = await Promise.all([gunzip(snapR), gunzip(filesR)]);
+    if (snapshot.length !== meta.snapshotLength || data.length !== meta.filesLength) {
+      throw new Error("cached snapshot has the wrong length");
+    }
+    const files = { index: meta.index, data };
+    const libs = await compileLibs(meta.libs, files);
+    message = { ok: true, from: "cache", snapshot, files, libs, wasm: await wasmPromise, table: meta.table, handles: meta.handles };
+  } catch (err) {
+    // Corrupt, truncated or foreign: drop it so the next page view makes a fresh one.
+    await dropEntry();
+    throw new Error(`snapshot cache unusable: ${describe(err)}`);
+  }
+  self.postMessage(message, [message.snapshot.buffer, message.files.data.buffer]);
+  return true;
+}
+
+// Compile each extension library from the files bundle (off the page's main thread).
+async function compileLibs(paths, files) {
+  const byPath = new Map(files.index.map(([path, offset, length]) => [path, [offset, length]]));
+  return Promise.all(
+    paths.map(async (path) => {
+      const [offset, length] = byPath.get(path);
+      return { path, module: await WebAssembly.compile(files.data.subarray(offset, offset + length)) };
+    }),
+  );
+}
+
+async function fresh(wheels, lock, cache, keys, wasmPromise) {
+  const blobs = await Promise.all(
+    wheels.map(async ({ file, sha256 }) => {
+      const bytes = new Uint8Array(await (await fetchOk(BASE + file)).arrayBuffer());
+      if ((await sha256Hex(bytes)) !== sha256) throw new Error(`${file} does not match its sha256 in the lock file`);
+      return bytes;
+    }),
+  );
+  // Extension libraries, read from the wheels before Python starts (they must be loaded
+  // in preRun, where the heap is the same on the page).
+  const libs = [];
+  for (const bytes of blobs) {
+    for (const [path, data] of await parseWheelFiles(bytes, (name) => name.endsWith(".so"))) {
+      libs.push({ path, bytes: data, module: await WebAssembly.compile(data) });
+    }
+  }
+  libs.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const wasm = await wasmPromise;
+  const [{ loadPyodide }, { default: createPyodideModule }] = await Promise.all([
+    import("./pyodide.mjs"),
+    import("./pyodide.asm.mjs"),
+  ]);
+  let Module;
+  let failInstantiate;
+  const instantiateFailed = new Promise((_, reject) => (failInstantiate = reject));
+  const booting = loadPyodide({
+    indexURL: BASE,
+    lockFileURL: BASE + "pyodide-lock.json",
+    packageBaseUrl: BASE,
+    stdout: () => {},
+    _makeSnapshot: true,
+    createPyodideModule: (settings) => {
+      settings.instantiateWasm = instantiateFrom(wasm, failInstantiate);
+      settings.preRun.push((M) => {
+        Module = M;
+        const site = sitePackagesOf(M);
+        for (const lib of libs) {
+          M.FS.mkdirTree(site + "/" + lib.path.slice(0, lib.path.lastIndexOf("/")));
+          M.FS.writeFile(site + "/" + lib.path, lib.bytes);
+        }
+        loadLibs(M, libs);
+      });
+      return createPyodideModule(settings);
+    },
+  });
+  const py = await Promise.race([booting, instantiateFailed]);
+  const site = sitePackagesOf(Module);
+  for (const bytes of blobs) py.unpackArchive(bytes, "wheel", { extractDir: site });
+  py.runPython(PRELOAD);
+  const handles = Object.entries(Module.LDSO.loadedLibsByHandle)
+    .filter(([handle]) => handle !== "0")
+    .map(([handle, dso]) => [Number(handle), dso.name]);
+  const table = Module.wasmTable.length;
+  const snapshot = py.makeMemorySnapshot();
+  const files = collectFiles(Module.FS, site);
+  const libPaths = libs.map((lib) => lib.path);
+  const meta = {
+    format: FORMAT,
+    version: lock.info.version,
+    table,
+    handles,
+    libs: libPaths,
+    index: files.index,
+    snapshotLength: snapshot.length,
+    filesLength: files.data.length,
+  };
+  // Keep copies only when they can be cached: the originals are transferred, not copied.
+  const keep = cache ? [snapshot.slice(), files.data.slice()] : null;
+  const message = {
+    ok: true,
+    from: "worker",
+    snapshot,
+    files,
+    wasm,
+    libs: libs.map(({ path, module }) => ({ path, module })),
+    table,
+    handles,
+  };
+  self.postMessage(message, [snapshot.buffer, files.data.buffer]);
+  if (!keep) {
+    self.postMessage({ stored: false, reason: "Cache Storage is unavailable" });
+    return;
+  }
+  try {
+    const [snapGz, filesGz] = await Promise.all(keep.map(gzip));
+    keep.length = 0;
+    if (entry.dropped) throw new Error("the page could not restore this snapshot");
+    await cache.put(keys.snapshot, new Response(snapGz));
+    await cache.put(keys.files, new Response(filesGz));
+    if (entry.dropped) throw new Error("the page could not restore this snapshot");
+    await cache.put(keys.meta, new Response(JSON.stringify(meta))); // last: it makes the entry whole
+    // Snapshots of earlier runtimes (a previous deploy) are never read again: drop them.
+    try {
+      for (const request of await cache.keys()) {
+        if (!request.url.startsWith(keys.root)) await cache.delete(request);
+      }
+    } catch (_) {} // left for a later page view
+    self.postMessage({ stored: true, bytes: snapGz.size + filesGz.size });
+  } catch (err) {
+    // Quota exceeded or storage blocked: this page view is fine, the next one boots fresh.
+    await dropEntry();
+    self.postMessage({ stored: false, reason: describe(err) });
+  }
+}
+
+function collectFiles(FS, root) {
+  const found = [];
+  (function walk(dir, rel) {
+    for (const name of FS.readdir(dir)) {
+      if (name === "." || name === "..") continue;
+      const path = `${dir}/${name}`;
+      const relPath = rel ? `${rel}/${name}` : name;
+      if (FS.isDir(FS.stat(path).mode)) walk(path, relPath);
+      else found.push([relPath, FS.readFile(path)]);
+    }
+  })(root, "");
+  const index = [];
+  let total = 0;
+  for (const [path, bytes] of found) {
+    index.push([path, total, bytes.length]);
+    total += bytes.length;
+  }
+  const data = new Uint8Array(total);
+  found.forEach(([, bytes], i) => data.set(bytes, index[i][1]));
+  return { index, data };
+}
