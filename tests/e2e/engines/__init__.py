@@ -68,6 +68,7 @@ class Driver(ABC):
 
     def __init__(self) -> None:
         self._errors: list[str] = []
+        self._expected: list[str] = []
 
     # ------------------------------------------------------------------ primitives
 
@@ -128,11 +129,19 @@ class Driver(ABC):
             return
         self._errors.extend(f"{self.engine}: {e}" for e in found or [])
 
+    def expect_errors(self, fragment: str) -> None:
+        """Page errors containing ``fragment`` are expected in this page (not reported)."""
+        self._expected.append(fragment)
+
     def page_errors(self) -> list[str]:
-        """Every uncaught page error seen so far (engine-reported and instrumented)."""
+        """Every uncaught page error seen so far (engine-reported and instrumented),
+        except expected ones."""
         self._harvest()
         self._errors.extend(f"{self.engine}: {e}" for e in self._native_errors())
-        return list(self._errors)
+        return [e for e in self._errors if not any(f in e for f in self._expected)]
+
+    def _reset_errors(self) -> None:
+        self._errors, self._expected = [], []
 
     def pause(self, seconds: float) -> None:
         """Wait a fixed time (the Playwright adapter keeps delivering events meanwhile)."""

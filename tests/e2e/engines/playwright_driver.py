@@ -28,7 +28,8 @@ class PlaywrightDriver(Driver):
 
     def new_page(self) -> None:
         self.close_page()
-        self._errors = []
+        self._reset_errors()
+        self._page_errors = []
         self._context = self._browser.new_context(viewport={"width": 1280, "height": 720})
         self._page = self._context.new_page()
         self._page.on("pageerror", lambda exc: self._page_errors.append(str(exc)))

@@ -112,7 +112,7 @@ class PuppeteerDriver(Driver):
         return message["value"]
 
     def new_page(self) -> None:
-        self._errors = []
+        self._reset_errors()
         self._call("newPage")
 
     def close_page(self) -> None:

@@ -112,7 +112,7 @@ class SeleniumWebKitDriver(Driver):
             options.add_argument("--automation")
             # Navigation commands return at DOMContentLoaded; goto() waits for "load"
             # itself unless a test asks for less (a page whose load event is held).
-            options.page_load_strategy = "eager"
+            options.page_load_strategy = "none"
             env = {**os.environ, "DISPLAY": xvfb.display}
             # An explicit driver path: Selenium Manager is never asked to download one.
             service = Service(executable_path=WEBKIT_DRIVER, env=env)
@@ -126,7 +126,7 @@ class SeleniumWebKitDriver(Driver):
         return cls(driver, xvfb)
 
     def new_page(self) -> None:
-        self._errors = []
+        self._reset_errors()
         self._driver.get("about:blank")
 
     def close_page(self) -> None:
@@ -140,20 +140,29 @@ class SeleniumWebKitDriver(Driver):
             self._driver.delete_all_cookies()
         self._driver.get("about:blank")
 
-    def _wait_loaded(self, timeout: float = 30.0) -> None:
+    def _navigate(self, go: Any, wait_until: str, timeout: float = 30.0) -> None:
+        """Mark the current document, navigate, then poll until a new, unmarked document
+        reached ``wait_until`` (commands are not blocked on page loads: see start())."""
+        with contextlib.suppress(Exception):  # e.g. a page that is itself still loading
+            self._run("(() => { window.__e2eLeaving = true; })()")
+        go()
+        states = ("complete",) if wait_until == "load" else ("interactive", "complete")
         deadline = time.monotonic() + timeout
-        while self._run("document.readyState") != "complete":
-            assert time.monotonic() < deadline, f"webkit: no load event within {timeout} s"
+        while True:
+            state = self._run(
+                "(window.__e2eLeaving || location.href === 'about:blank') ? null "
+                ": document.readyState"
+            )
+            if state in states:
+                return
+            assert time.monotonic() < deadline, f"webkit: no {wait_until} within {timeout} s"
             time.sleep(0.05)
 
     def _goto(self, url: str, wait_until: str) -> None:
-        self._driver.get(url)
-        if wait_until == "load":
-            self._wait_loaded()
+        self._navigate(lambda: self._driver.get(url), wait_until)
 
     def _reload(self) -> None:
-        self._driver.refresh()
-        self._wait_loaded()
+        self._navigate(self._driver.refresh, "load")
 
     def _run(self, expression: str) -> Any:
         return self._driver.execute_script(f"return {expression};")
