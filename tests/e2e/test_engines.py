@@ -413,3 +413,31 @@ def test_csp_without_wasm_unsafe_eval_rejects_ready(
     stored = tab.evaluate("() => JSON.parse(localStorage.getItem('adtracker:preboot'))")
     assert [item["u"] for item in stored] == [url], stored
     assert collector.events() == []
+
+
+_PUSH_STATE = """(path) => {
+  history.pushState({step: 1}, "", path);
+  const kept = history.state && history.state.step === 1;
+  history.replaceState(null, "", path);
+  return {kept, isNull: history.state === null, path: location.pathname};
+}"""
+
+
+def test_pushstate_route_change_starts_a_new_page_view(
+    tab: Driver, collector: Collector, shop: Any
+) -> None:
+    """history.pushState to a new path is a new page view (the Navigation API where the
+    engine has it, else wrapped pushState/replaceState): the ad's impression is looked at
+    again and deduplicated (per minute); history.state is untouched by the wrapping."""
+    imp = beacon(collector, "impression", "card-r")
+    tab.goto(shop(ad(beacon(collector, "click", "card-r"), "card", data_ad_impression_url=imp)))
+    tab.wait_ready()
+    assert len(collector.wait_for(1, timeout=15.0)) == 1
+    tab.wait_outcome("delivered", url=imp)
+
+    moved = tab.evaluate(_PUSH_STATE, "/shop/route-2")
+
+    assert moved == {"kept": True, "isNull": True, "path": "/shop/route-2"}, moved
+    tab.wait_outcome("deduplicated", url=imp, timeout=15.0)
+    settle(tab)
+    assert len(collector.events()) == 1, collector.events()

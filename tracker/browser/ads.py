@@ -114,13 +114,20 @@ class AdWatcher:
         self.scan(js.document)
 
     def _wrap_history(self) -> None:
-        """Without the Navigation API, notice pushState/replaceState by wrapping them."""
-        js.window.__adtrackerRoute = self._on_route
-        js.eval(
-            "(function(h){['pushState','replaceState'].forEach(function(n){var o=h[n];"
-            "h[n]=function(){var r=o.apply(this,arguments);try{window.__adtrackerRoute()}"
-            "catch(e){}return r;};});})(history)"
-        )
+        """Without the Navigation API, notice pushState/replaceState: each becomes a JS
+        ``Proxy`` of itself whose ``apply`` trap calls it, then notes the route change.
+        No ``eval``/``new Function``: a strict CSP (no 'unsafe-eval') refuses both."""
+        history = js.window.history
+
+        def apply(target: Any, this: Any, args: Any) -> Any:
+            result = js.Reflect.apply(target, this, args)  # its errors reach the page as-is
+            self._on_route(None)
+            return result
+
+        trap = create_proxy(apply)
+        self._proxies.append(trap)
+        for name in ("pushState", "replaceState"):
+            setattr(history, name, js.Proxy.new(getattr(history, name), js_object(apply=trap)))
 
     @property
     def watched(self) -> int:
