@@ -232,9 +232,7 @@ def test_preboot_click_that_navigates_is_sent_by_next_page(
     """A pre-boot click on a link that leaves: kept in localStorage, the next page sends it."""
     url = beacon(collector, "click", "ad-early-nav")
     second = shop("<p>second page</p>", path="/shop/second.html")
-    goto_still_loading(
-        tab, shop(gate.img_html() + ad(url, "ad", href="/shop/second.html")), gate
-    )
+    goto_still_loading(tab, shop(gate.img_html() + ad(url, "ad", href="/shop/second.html")), gate)
 
     tab.click("#ad")
     tab.wait_url(second)
@@ -419,7 +417,10 @@ _PUSH_STATE = """(path) => {
   history.pushState({step: 1}, "", path);
   const kept = history.state && history.state.step === 1;
   history.replaceState(null, "", path);
-  return {kept, isNull: history.state === null, path: location.pathname};
+  let error = null;
+  try { history.pushState(null, "", "https://elsewhere.invalid/"); }
+  catch (err) { error = err.name; }  // another origin: the browser's own SecurityError
+  return {kept, isNull: history.state === null, path: location.pathname, error};
 }"""
 
 
@@ -428,7 +429,8 @@ def test_pushstate_route_change_starts_a_new_page_view(
 ) -> None:
     """history.pushState to a new path is a new page view (the Navigation API where the
     engine has it, else wrapped pushState/replaceState): the ad's impression is looked at
-    again and deduplicated (per minute); history.state is untouched by the wrapping."""
+    again and deduplicated (per minute); history.state and the browser's own errors are
+    untouched by the wrapping."""
     imp = beacon(collector, "impression", "card-r")
     tab.goto(shop(ad(beacon(collector, "click", "card-r"), "card", data_ad_impression_url=imp)))
     tab.wait_ready()
@@ -437,7 +439,12 @@ def test_pushstate_route_change_starts_a_new_page_view(
 
     moved = tab.evaluate(_PUSH_STATE, "/shop/route-2")
 
-    assert moved == {"kept": True, "isNull": True, "path": "/shop/route-2"}, moved
+    assert moved == {
+        "kept": True,
+        "isNull": True,
+        "path": "/shop/route-2",
+        "error": "SecurityError",
+    }, moved
     tab.wait_outcome("deduplicated", url=imp, timeout=15.0)
     settle(tab)
     assert len(collector.events()) == 1, collector.events()

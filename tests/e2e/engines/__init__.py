@@ -125,7 +125,7 @@ class Driver(ABC):
         """Keep the current page's instrumented errors before it goes away."""
         try:
             found = self.evaluate("() => (window.__e2eErrors ? window.__e2eErrors.splice(0) : [])")
-        except Exception:  # no page, or a page mid-navigation: nothing to keep  # noqa: BLE001
+        except Exception:  # no page, or a page mid-navigation: nothing to keep
             return
         self._errors.extend(f"{self.engine}: {e}" for e in found or [])
 

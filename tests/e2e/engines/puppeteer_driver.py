@@ -52,7 +52,9 @@ class PuppeteerDriver(Driver):
         firefox = find_firefox()
         node = shutil.which("node")
         if node is None:
-            raise EngineMissing("Node.js is missing: apt-get install npm (as root; .ci/run does it)")
+            raise EngineMissing(
+                "Node.js is missing: apt-get install npm (as root; .ci/run does it)"
+            )
         if not (WEB / "node_modules" / "puppeteer-core" / "package.json").exists():
             raise EngineMissing(
                 "web/node_modules/puppeteer-core is missing: run `python3 build.py` "

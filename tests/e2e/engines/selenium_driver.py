@@ -48,8 +48,17 @@ class Xvfb:
         read_end, write_end = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [xvfb, "-displayfd", str(write_end), "-screen", "0", "1280x1024x24",
-                 "-nolisten", "tcp", "-noreset"],
+                [
+                    xvfb,
+                    "-displayfd",
+                    str(write_end),
+                    "-screen",
+                    "0",
+                    "1280x1024x24",
+                    "-nolisten",
+                    "tcp",
+                    "-noreset",
+                ],
                 pass_fds=(write_end,),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -133,8 +142,7 @@ class SeleniumWebKitDriver(Driver):
         # No contexts in WebDriver classic: forget this test's origin state by hand.
         with contextlib.suppress(Exception):
             self._run(
-                "(() => { try { localStorage.clear(); sessionStorage.clear(); } "
-                "catch (err) {} })()"
+                "(() => { try { localStorage.clear(); sessionStorage.clear(); } catch (err) {} })()"
             )
         with contextlib.suppress(Exception):
             self._driver.delete_all_cookies()
