@@ -65,6 +65,8 @@ class Driver(ABC):
     """One browser, one current page. Subclasses implement the primitives."""
 
     engine: str
+    #: Longest wait for ``adTracker.ready`` (Pyodide's start-up is slowest in WebKit).
+    ready_timeout = 40.0
 
     def __init__(self) -> None:
         self._errors: list[str] = []
@@ -164,12 +166,13 @@ class Driver(ABC):
             self.pause(0.05)
         assert self.url() == url, f"{self.engine}: at {self.url()}, expected {url}"
 
-    def ready_state(self, timeout: float = 40.0) -> dict[str, Any]:
+    def ready_state(self, timeout: float | None = None) -> dict[str, Any]:
         """How ``adTracker.ready`` settled: ``{"ok": True|False|None, "reason": str}``."""
+        timeout = timeout or self.ready_timeout
         self.wait_for("() => !!window.adTracker", timeout=timeout, what="window.adTracker")
         return self.evaluate(_READY_STATE, int(timeout * 1000))
 
-    def wait_ready(self, timeout: float = 40.0) -> None:
+    def wait_ready(self, timeout: float | None = None) -> None:
         state = self.ready_state(timeout)
         assert state["ok"] is True, f"{self.engine}: tracker did not start: {state['reason']}"
 

@@ -92,6 +92,7 @@ class Xvfb:
 
 class SeleniumWebKitDriver(Driver):
     engine = "webkit"
+    ready_timeout = 90.0  # Pyodide's start-up blocks WebKit's main thread far longer
 
     def __init__(self, webdriver: Any, xvfb: Xvfb) -> None:
         super().__init__()
@@ -129,7 +130,7 @@ class SeleniumWebKitDriver(Driver):
         except BaseException:
             xvfb.stop()
             raise
-        driver.set_script_timeout(60)
+        driver.set_script_timeout(120)  # > ready_timeout: ready_state awaits in-page
         driver.set_page_load_timeout(30)
         driver.set_window_size(*WINDOW)
         return cls(driver, xvfb)
