@@ -76,7 +76,17 @@ WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 # (as root, with apt-get).
 BUILD_PACKAGES: dict[str, str | None] = {"nodejs": "node", "npm": "npm"}
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download fails on our machines
-TEST_PACKAGES: dict[str, str | None] = {"chromium": CHROMIUM}
+# Debian packages the browser tests need, each with a command or file that shows it is
+# there (None: ask dpkg). Firefox and WebKitGTK's MiniBrowser (libwebkit2gtk-4.1-0, with
+# its GStreamer dependencies, driven by WebKitWebDriver under Xvfb) run the cross-engine
+# tests (tests/e2e/test_engines.py).
+TEST_PACKAGES: dict[str, str | None] = {
+    "chromium": CHROMIUM,
+    "firefox-esr": "firefox-esr",
+    "webkit2gtk-driver": "WebKitWebDriver",
+    "libwebkit2gtk-4.1-0": None,
+    "xvfb": "Xvfb",
+}
 
 DEMO_INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker demos</title>
 <p>adtracker demos (<code>python3 build.py serve</code>).</p>

@@ -134,12 +134,14 @@ def make_page(
     title: str = "e2e shop page",
     mount: str = MOUNT,
     headers: Mapping[str, str] | None = None,
+    head_html: str = "",
 ) -> str:
     """Add a storefront page embedding the tracker the documented way; return its URL.
 
     ``attrs`` overrides the script tag's attributes (see DEFAULT_ATTRS; None removes one).
     ``mount`` is where tracker.js is loaded from; ``headers`` are extra response headers
-    for the page (e.g. a Content-Security-Policy).
+    for the page (e.g. a Content-Security-Policy); ``head_html`` goes before the tracker's
+    script tag (so a script there certainly runs first).
     """
     merged: dict[str, str | None] = {
         "data-beacon-origins": collector.origin,
@@ -150,7 +152,7 @@ def make_page(
     page_html = (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title>\n{script}\n</head>\n"
+        f"<title>{html.escape(title)}</title>\n{head_html}{script}\n</head>\n"
         f"<body>\n{body_html}\n</body></html>\n"
     )
     if path is None:

@@ -2,19 +2,20 @@
 
 Runs ``tsc --noEmit --strict`` on a usage file: good uses compile, and each wrong use is
 marked ``// @ts-expect-error``, so tsc fails if a wrong use ever type-checks. TypeScript is
-never downloaded here: the test uses a ``tsc`` on PATH, or npm's cache
-(``npm exec --offline``), and is skipped when neither has TypeScript 5.
+a pinned devDependency in ``web/package.json``: ``python3 build.py`` (``npm ci``) installs
+it in ``web/node_modules``; the test fails, never skips, when it is missing.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
-DTS = Path(__file__).resolve().parents[2] / "web" / "src" / "tracker.d.ts"
+WEB = Path(__file__).resolve().parents[2] / "web"
+DTS = WEB / "src" / "tracker.d.ts"
+TSC = WEB / "node_modules" / ".bin" / "tsc"
 TSC_TIMEOUT = 120
 
 USAGE = """\
@@ -96,40 +97,22 @@ document.addEventListener("adtracker:event", (event) => {
 """
 
 
-def _tsc_command(workdir: Path) -> list[str] | None:
-    """A tsc 5 that runs without the network, or None."""
-    candidates: list[list[str]] = []
-    if tsc := shutil.which("tsc"):
-        candidates.append([tsc])
-    if npm := shutil.which("npm"):
-        # --offline: only npm's cache; never a request to a registry.
-        candidates.append(
-            [npm, "exec", "--offline", "--yes", "--package=typescript@5", "--", "tsc"]
-        )
-    for cmd in candidates:
-        try:
-            out = subprocess.run(
-                [*cmd, "--version"],
-                cwd=workdir,
-                capture_output=True,
-                text=True,
-                timeout=TSC_TIMEOUT,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if out.returncode == 0 and out.stdout.strip().startswith("Version 5."):
-            return cmd
-    return None
+def test_pinned_typescript_is_installed() -> None:
+    """web/node_modules has exactly the TypeScript web/package.json pins."""
+    pinned = json.loads((WEB / "package.json").read_text())["devDependencies"]["typescript"]
+    assert TSC.exists(), f"{TSC} is missing: run `python3 build.py` (npm ci installs it)"
+    out = subprocess.run(
+        [str(TSC), "--version"], capture_output=True, text=True, timeout=TSC_TIMEOUT
+    )
+    assert out.stdout.strip() == f"Version {pinned}", out.stdout + out.stderr
 
 
 def test_tracker_dts_typechecks(tmp_path: Path) -> None:
-    tsc = _tsc_command(tmp_path)
-    if tsc is None:
-        pytest.skip("TypeScript 5 is not available offline (tsc on PATH or in npm's cache)")
+    assert TSC.exists(), f"{TSC} is missing: run `python3 build.py` (npm ci installs it)"
     shutil.copy2(DTS, tmp_path / "tracker.d.ts")
     (tmp_path / "usage.ts").write_text(USAGE, encoding="utf-8")
     result = subprocess.run(
-        [*tsc, "--noEmit", "--strict", "--target", "es2020", "--lib", "es2020,dom", "usage.ts"],
+        [str(TSC), "--noEmit", "--strict", "--target", "es2020", "--lib", "es2020,dom", "usage.ts"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

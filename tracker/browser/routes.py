@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import js
 from pyodide.ffi import create_proxy
 
-from tracker.browser.ffi import guarded, is_null
+from tracker.browser.ffi import guarded, is_null, js_object
 
 
 def location_key() -> str:
@@ -23,6 +24,7 @@ class RouteWatcher:
         self._on_error = on_error
         self._page_key = location_key()
         self._on_route = create_proxy(guarded(lambda *_: self._check(), on_error, "route"))
+        self._history_trap: Any = None  # kept alive while the page lives
 
     def start(self) -> None:
         navigation = getattr(js.window, "navigation", None)
@@ -33,16 +35,22 @@ class RouteWatcher:
             self._wrap_history()
 
     def _wrap_history(self) -> None:
-        """Without the Navigation API, notice pushState/replaceState by wrapping them."""
-        js.window.__adtrackerRoute = self._on_route
-        try:
-            js.eval(
-                "(function(h){['pushState','replaceState'].forEach(function(n){var o=h[n];"
-                "h[n]=function(){var r=o.apply(this,arguments);try{window.__adtrackerRoute()}"
-                "catch(e){}return r;};});})(history)"
-            )
-        except Exception as exc:  # a CSP without 'unsafe-eval': back/forward still seen
-            self._on_error(f"pushState routing is not seen: {exc!r}")
+        """Without the Navigation API (Safari before 26.2, Firefox before 147), notice
+        pushState/replaceState: each becomes a JS ``Proxy`` of itself whose ``apply`` trap
+        calls it, then notes the route change. No ``eval``/``new Function``: the strict
+        CSP the README documents (no 'unsafe-eval') refuses both."""
+        history = js.window.history
+        on_route = self._on_route
+
+        def apply(target: Any, this: Any, args: Any) -> Any:
+            result = js.Reflect.apply(target, this, args)  # the page's own call, first
+            on_route(None)
+            return result
+
+        self._history_trap = create_proxy(apply)
+        handler = js_object(apply=self._history_trap)
+        for name in ("pushState", "replaceState"):
+            setattr(history, name, js.Proxy.new(getattr(history, name), handler))
 
     def _check(self) -> None:
         key = location_key()

@@ -146,7 +146,9 @@
   function wasmBlocked() {
     if (typeof WebAssembly !== "object") return "this browser has no WebAssembly";
     try {
-      new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+      // Instantiate too: WebKit compiles under a CSP without 'wasm-unsafe-eval' and
+      // refuses only the instance (Pyodide would then wait forever).
+      new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])));
       return "";
     } catch (err) {
       return "WebAssembly is blocked; the Content-Security-Policy needs 'wasm-unsafe-eval' in script-src (" +
