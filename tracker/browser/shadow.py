@@ -8,6 +8,8 @@ be seen at all; its host reports through the command queue instead (README).
 
 from __future__ import annotations
 
+import functools
+from types import SimpleNamespace
 from typing import Any
 
 import js
@@ -32,18 +34,26 @@ def _instance_test(cls: Any) -> Any:
     return cls.prototype.isPrototypeOf.bind(cls.prototype)
 
 
-_SHADOW_ROOT = _bound_getter(js.Element.prototype, "shadowRoot")  # null unless open
-_LOCAL_NAME = _bound_getter(js.Element.prototype, "localName")
-_IS_ELEMENT = _instance_test(js.Element)
-_IS_SHADOW_ROOT = _instance_test(js.ShadowRoot)
-_filter = js.Array.prototype.filter
-_map = js.Array.prototype.map
-_some = js.Array.prototype.some
+@functools.cache
+def _natives() -> SimpleNamespace:
+    """The browser functions below, taken on first use on the page: this module is also
+    imported in the snapshot Worker, which has no DOM (and a JS object taken there would
+    not survive the snapshot anyway)."""
+    return SimpleNamespace(
+        shadow_root=_bound_getter(js.Element.prototype, "shadowRoot"),  # null unless open
+        local_name=_bound_getter(js.Element.prototype, "localName"),
+        is_element=_instance_test(js.Element),
+        is_shadow_root=_instance_test(js.ShadowRoot),
+        filter=js.Array.prototype.filter,
+        map=js.Array.prototype.map,
+        some=js.Array.prototype.some,
+    )
 
 
 def _roots_below(scope: Any) -> list[Any]:
     """The open shadow roots of ``scope``'s descendants (not nested deeper)."""
-    return [host.shadowRoot for host in _filter.call(scope.querySelectorAll("*"), _SHADOW_ROOT)]
+    n = _natives()
+    return [host.shadowRoot for host in n.filter.call(scope.querySelectorAll("*"), n.shadow_root)]
 
 
 def shadow_roots(node: Any) -> list[Any]:
@@ -75,7 +85,7 @@ def undefined_names(scopes: list[Any]) -> set[str]:
         if is_element(scope) and scope.matches(":not(:defined)"):
             names.add(str(scope.localName))
         undefined = scope.querySelectorAll(":not(:defined)")
-        names.update(str(name) for name in _map.call(undefined, _LOCAL_NAME))
+        names.update(str(name) for name in _natives().map.call(undefined, _natives().local_name))
     return names
 
 
@@ -102,13 +112,14 @@ def nearest_on_path(event: Any, selector: str) -> Any:
     ``closest()`` walks it (one call instead of one Python step per node).
     """
     path = event.composedPath()
-    if not _some.call(path, _IS_SHADOW_ROOT):
+    n = _natives()
+    if not n.some.call(path, n.is_shadow_root):
         target = event.target
         if not is_element(target):
             target = getattr(target, "parentElement", None)  # e.g. a text node
         ad = None if is_null(target) else target.closest(selector)
         return None if is_null(ad) else ad
-    for element in _filter.call(path, _IS_ELEMENT):  # not text nodes, document, window
+    for element in n.filter.call(path, n.is_element):  # not text nodes, document, window
         if element.matches(selector):
             return element
     return None
