@@ -56,6 +56,7 @@ RUNTIME_MODULES = WEB / "src" / "runtime"  # boot.mjs and the snapshot Worker
 LOADER = WEB / "src" / "tracker.js"
 TYPES = WEB / "src" / "tracker.d.ts"
 DEMO = WEB / "demo"
+DEMO_INDEX = WEB / "demo-index.html"  # the demo-dist root: links to both demos
 PYSCRIPT_DEMO = WEB / "pyscript-demo"
 
 PYODIDE_PACKAGE = "pyodide"
@@ -76,10 +77,8 @@ WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 # (as root, with apt-get).
 BUILD_PACKAGES: dict[str, str | None] = {"nodejs": "node", "npm": "npm"}
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download fails on our machines
-# Debian packages the browser tests need, each with a command or file that shows it is
-# there (None: ask dpkg). Firefox and WebKitGTK's MiniBrowser (libwebkit2gtk-4.1-0, with
-# its GStreamer dependencies, driven by WebKitWebDriver under Xvfb) run the cross-engine
-# tests (tests/e2e/test_engines.py).
+# What the browser tests need (each with a command/file showing it is there; None: ask
+# dpkg). Firefox and WebKitGTK's MiniBrowser under Xvfb run tests/e2e/test_engines.py.
 TEST_PACKAGES: dict[str, str | None] = {
     "chromium": CHROMIUM,
     "firefox-esr": "firefox-esr",
@@ -88,14 +87,6 @@ TEST_PACKAGES: dict[str, str | None] = {
     "xvfb": "Xvfb",
 }
 
-DEMO_INDEX_HTML = """<!doctype html><meta charset="utf-8"><title>adtracker demos</title>
-<p>adtracker demos (<code>python3 build.py serve</code>).</p>
-<ul>
-<li>Demo storefront (tracker.js): <a href="demo/">demo/</a></li>
-<li>PyScript storefront (<code>from tracker.browser import start</code>):
-<a href="pyscript-demo/">pyscript-demo/</a></li>
-</ul>
-"""
 
 
 # --- Debian packages ---------------------------------------------------------------------------
@@ -283,7 +274,7 @@ def build_demos(runtime: str, wheel_name: str) -> None:
         DEMO_DIST / "pyscript-demo",
         {WHEEL_PLACEHOLDER: wheel_name, RUNTIME_PLACEHOLDER: runtime + "/"},
     )
-    (DEMO_DIST / "index.html").write_text(DEMO_INDEX_HTML)
+    shutil.copy2(DEMO_INDEX, DEMO_DIST / "index.html")
 
 
 # --- serve ------------------------------------------------------------------------------------
