@@ -200,6 +200,15 @@ class Tracker:
         """Turn decision logging on or off at run time (``["debug", true]``)."""
         self.debug = on
 
+    @property
+    def log(self) -> Log:
+        """The tracker's console: debug and warn lines only while debug is on."""
+        return self._reporter
+
+    def report(self, decision: Decision) -> None:
+        """Report a decision taken outside the tracker (platform events) like its own."""
+        self._reporter.decide(decision)
+
     # --- events ---------------------------------------------------------------------------
 
     def track_click(self, url: object, *, at: float | None = None) -> Outcome:

@@ -8,13 +8,12 @@ decision for every message it reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from tracker.decisions import Decision
-from tracker.ports import Log
 from tracker.tracker import Tracker
 from tracker.vtex_events import (
     EVENT_NAMES,
@@ -33,15 +32,9 @@ __all__ = ["EVENT_NAMES", "VtexEvents"]
 class VtexEvents:
     """Applies VTEX storefront messages to a tracker. Never raises."""
 
-    def __init__(
-        self,
-        tracker: Tracker,
-        log: Log,
-        observer: Callable[[Decision], None] | None = None,
-    ) -> None:
+    def __init__(self, tracker: Tracker) -> None:
         self._tracker = tracker
-        self._log = log
-        self._observer = observer
+        self._log = tracker.log  # debug lines only while the tracker's debug is on
         self._applied: str | None = None  # the user id a userData message set
 
     def handle(self, message: object, at: float | None = None) -> str:
@@ -65,18 +58,17 @@ class VtexEvents:
     def foreign(self, event_name: str, origin: str) -> None:
         """A VTEX event name posted by another window or origin: never trusted."""
         why = f"posted by another window or origin ({origin or 'unknown'}); only the page may"
-        self._decide(Decision(event_name, origin or "", "ignored", why))
+        self._tracker.report(Decision(event_name, origin or "", "ignored", why))
 
     def _order_placed(self, name: str, message: Mapping[str, Any], at: float | None) -> str:
         url = self._tracker.config.conversion_url
         mapped = order_from_message(message)
         if isinstance(mapped, str):
             self._log.error(f"{name} not sent: {mapped}")
-            self._decide(Decision("conversion", url, "refused", f"{name}: {mapped}"))
+            self._tracker.report(Decision("conversion", url, "refused", f"{name}: {mapped}"))
             return "refused"
-        if self._tracker.debug:
-            notes = "".join(f"; {note}" for note in mapped.notes)
-            self._log.debug(f"{name} → conversion for order {mapped.order['order_id']}{notes}")
+        notes = "".join(f"; {note}" for note in mapped.notes)
+        self._log.debug(f"{name} → conversion for order {mapped.order['order_id']}{notes}")
         return self._tracker.track_conversion(mapped.order, at=at)
 
     def _user_data(self, message: Mapping[str, Any]) -> str:
@@ -85,21 +77,15 @@ class VtexEvents:
         except ValidationError as exc:
             why = problems_of(exc)
             self._log.error(f"vtex:userData ignored: {why}")
-            self._decide(Decision(USER_DATA, "", "refused", why))
+            self._tracker.report(Decision(USER_DATA, "", "refused", why))
             return "refused"
         current = self._tracker.config.user_id
         user_id, why = user_id_to_apply(data, current, self._applied)
         if user_id is None:
-            self._decide(Decision(USER_DATA, "", "ignored", why))
+            self._tracker.report(Decision(USER_DATA, "", "ignored", why))
             return "ignored"
         if not self._tracker.identify(user_id):
             return "refused"
         self._applied = user_id
-        self._decide(Decision(USER_DATA, "", "identified", "user_id is VTEX's profile id"))
+        self._tracker.report(Decision(USER_DATA, "", "identified", "user_id is VTEX's profile id"))
         return "identified"
-
-    def _decide(self, decision: Decision) -> None:
-        if self._tracker.debug:
-            self._log.debug(decision.message())
-        if self._observer is not None:
-            self._observer(decision)

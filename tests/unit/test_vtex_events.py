@@ -285,7 +285,7 @@ def test_user_data_rule(
 def vtex_rig(**config: Any) -> tuple[Any, VtexEvents]:
     rig = make_rig(publisher_id="pub-1", **config)
     rig.tracker.start()
-    return rig, VtexEvents(rig.tracker, rig.log, rig.decisions.append)
+    return rig, VtexEvents(rig.tracker)
 
 
 def test_order_placed_tracked_is_the_same_order() -> None:
@@ -321,9 +321,7 @@ def test_order_placed_becomes_one_hashed_conversion_and_a_repeat_sends_nothing()
     assert "Ana" not in sent.body and "98765" not in sent.body
     # A second pixel firing, or the page reloaded (same storage): nothing more.
     assert vtex.handle(message()) == "deduplicated"
-    assert VtexEvents(rig.tracker, rig.log).handle(message(transactionId="other")) == (
-        "deduplicated"
-    )
+    assert VtexEvents(rig.tracker).handle(message(transactionId="other")) == ("deduplicated")
     rig.scheduler.run()
     assert len(rig.transport.sent) == 1
     assert any(
@@ -344,7 +342,7 @@ def test_bad_order_one_console_error_naming_the_field_nothing_sent() -> None:
 def test_missing_publisher_id_is_the_conversion_paths_own_error() -> None:
     rig = make_rig()
     rig.tracker.start()
-    assert VtexEvents(rig.tracker, rig.log).handle(message()) == "refused"
+    assert VtexEvents(rig.tracker).handle(message()) == "refused"
     assert rig.transport.sent == []
     assert len(rig.log.of("error")) == 1 and "publisher_id" in rig.log.of("error")[0]
 
@@ -378,6 +376,7 @@ def test_user_data_identifies_the_shopper_unless_the_host_set_an_id() -> None:
     rig.tracker.identify("customer-7")  # the host identifies: it wins from now on
     assert vtex.handle({**LOGGED_IN, "id": "vtex-profile-3"}) == "ignored"
     assert rig.tracker.identity.user_id == "customer-7"
+    rig.scheduler.run()
     outcomes = [(d.type, d.outcome) for d in rig.decisions if d.type == "vtex:userData"]
     assert outcomes == [
         ("vtex:userData", "identified"),
@@ -388,6 +387,7 @@ def test_user_data_identifies_the_shopper_unless_the_host_set_an_id() -> None:
     host, host_vtex = vtex_rig(user_id="customer-42")
     assert host_vtex.handle(LOGGED_IN) == "ignored"
     assert host.tracker.identity is not None and host.tracker.identity.user_id == "customer-42"
+    host.scheduler.run()
     assert "wins" in host.decisions[-1].reason
 
 
@@ -408,6 +408,7 @@ def test_malformed_user_data_is_one_clear_error(msg: dict[str, Any], named: str)
 def test_foreign_messages_are_reported_as_ignored() -> None:
     rig, vtex = vtex_rig(debug=True)
     vtex.foreign("vtex:orderPlaced", "https://evil.example")
+    rig.scheduler.run()
     assert [(d.type, d.url, d.outcome) for d in rig.decisions] == [
         ("vtex:orderPlaced", "https://evil.example", "ignored")
     ]

@@ -157,7 +157,7 @@ def start(
     tracker.start()
     _watch_ads(tracker, clock, scheduler, log.error)
     if settings.vtex_events:  # VTEX storefront events: orderPlaced, userData
-        platform = PlatformEvents(VtexEvents(tracker, log, _announce), log.error)
+        platform = PlatformEvents(VtexEvents(tracker), log.error)
         platform.attach()
         _live["platform"] = platform
         platform.take_over(platform_messages or [])
