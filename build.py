@@ -66,7 +66,7 @@ PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 PYSCRIPT_PACKAGE = "@pyscript/core"
 # Not precompiled: micropip is not loaded at start; the tracker's own wheel measured slower
 # clicks as bytecode (README, Performance).
-KEEP_SOURCE = ("micropip-", "tracker-")
+KEEP_SOURCE = ("micropip-", "adtracker-")
 # In web/src/tracker.js and the PyScript demo: the runtime folder `r-<hash>/`.
 RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
 # In the PyScript demo's text files: the tracker wheel's file name.
@@ -208,7 +208,7 @@ def build() -> Path:
     dependencies = wheels.ensure_wheels(
         PYODIDE_REQUIREMENTS, WHEEL_CACHE, info["abi_version"], info["python"]
     )
-    tracker_wheel = wheels.build_tracker_wheel(ROOT, CACHE / "tracker-wheel")
+    tracker_wheel = wheels.build_tracker_wheel(ROOT, CACHE / "adtracker-wheel")
 
     shutil.rmtree(STAGING, ignore_errors=True)
     try:
