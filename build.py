@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from buildtools.common import BuildError, log, run, sha256_file
+from buildtools.common import BuildError, log, project_version, run, sha256_file
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -69,6 +69,8 @@ PYSCRIPT_PACKAGE = "@pyscript/core"
 KEEP_SOURCE = ("micropip-", "adtracker-")
 # In web/src/tracker.js and the PyScript demo: the runtime folder `r-<hash>/`.
 RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
+# In web/src/tracker.js: the project's version (buildtools.common.project_version).
+VERSION_PLACEHOLDER = "__ADTRACKER_VERSION__"
 # In the PyScript demo's text files: the tracker wheel's file name.
 WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 
@@ -241,9 +243,11 @@ def build() -> Path:
         pending.rename(STAGING / runtime)
 
         loader = LOADER.read_text(encoding="utf-8")
-        if RUNTIME_PLACEHOLDER not in loader:
-            raise BuildError(f"web/src/tracker.js lost its {RUNTIME_PLACEHOLDER} placeholder")
-        (STAGING / "tracker.js").write_text(loader.replace(RUNTIME_PLACEHOLDER, runtime + "/"))
+        for placeholder in (RUNTIME_PLACEHOLDER, VERSION_PLACEHOLDER):
+            if placeholder not in loader:
+                raise BuildError(f"web/src/tracker.js lost its {placeholder} placeholder")
+        loader = loader.replace(RUNTIME_PLACEHOLDER, runtime + "/")
+        (STAGING / "tracker.js").write_text(loader.replace(VERSION_PLACEHOLDER, project_version()))
         shutil.copy2(TYPES, STAGING / "tracker.d.ts")
         assets.copy_pyscript(pyscript, STAGING / "pyscript")
         (STAGING / "RUNTIME").write_text(runtime + "\n")  # for hosts that template the path

@@ -9,4 +9,4 @@ from adtracker.config import DEFAULT_BEACON_ORIGIN, TrackerConfig, config_from_a
 from adtracker.tracker import Tracker
 
 __all__ = ["DEFAULT_BEACON_ORIGIN", "Tracker", "TrackerConfig", "config_from_attributes"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place the version is set (see buildtools.common)

@@ -13,7 +13,7 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
-from adtracker import commands
+from adtracker import __version__, commands
 from adtracker.browser.ads import AdWatcher
 from adtracker.browser.discovery import AdFinder
 from adtracker.browser.dom import ClickListener
@@ -172,7 +172,8 @@ def start(
     ident = tracker.identity
     if tracker.debug and ident is not None:
         log.debug(
-            f"ready: user_id={ident.user_id} session_id={ident.session_id}"
+            f"adtracker {__version__} ready: user_id={ident.user_id}"
+            f" session_id={ident.session_id}"
             f" beacon origins={' '.join(settings.beacon_origins)}"
         )
     return tracker

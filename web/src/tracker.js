@@ -1,4 +1,4 @@
-/*! adtracker loader — starts the Python ad-event tracker (VTEX Ads) under self-hosted Pyodide.
+/*! adtracker __ADTRACKER_VERSION__ loader — starts the Python ad-event tracker (VTEX Ads) under self-hosted Pyodide.
  *
  * This file is deliberately tiny and takes no tracking decisions. It:
  *   1. finds its own base URL (everything else loads relative to it);
@@ -48,6 +48,7 @@
     Object.defineProperty(api, "__adtracker", { value: true });
   } catch (_) {}
   api.ready = ready.promise;
+  api.version = "__ADTRACKER_VERSION__"; // stamped by build.py from adtracker/__init__.py
   // push returns how many commands wait for Python: the queue's length before the
   // hand-over, 0 after it (each command then runs at once).
   api.push = function () {
