@@ -127,6 +127,10 @@ class Delivery:
         if not ok:
             self._drop(entry, f"{status.reason}; {why}")
             return
+        if self._outbox.get(entry.id) is None:
+            # Dropped meanwhile (over the bounds, or a corrupt value the store discarded):
+            # putting it back would take the outbox past its bounds again.
+            return
         delay = retry.next_delay(result, entry.attempts, self._rand(), now)
         self._outbox.put(
             entry.model_copy(
