@@ -1,0 +1,50 @@
+"""The build's patch to the pinned Pyodide (buildtools/pyodide_patch.py) still applies,
+and fails the build, naming the edit, when Pyodide's loader no longer matches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from buildtools.common import BuildError
+from buildtools.pyodide_patch import BANNER, EDITS, patched
+
+PYODIDE_MJS = (
+    Path(__file__).resolve().parents[2] / "web" / "node_modules" / "pyodide" / "pyodide.mjs"
+)
+
+
+@pytest.fixture(scope="module")
+def published() -> str:
+    assert PYODIDE_MJS.exists(), f"{PYODIDE_MJS} is missing: run `python3 build.py` (npm ci)"
+    return PYODIDE_MJS.read_text(encoding="utf-8")
+
+
+def test_every_edit_applies_once_to_the_pinned_pyodide(published: str) -> None:
+    out = patched(published)
+    assert out.startswith(BANNER)
+    for edit in EDITS:
+        assert edit.old not in out
+        assert out.count(edit.new) == 1
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda e: e.why.split(":")[0])
+def test_a_changed_loader_fails_the_build_naming_the_edit(published: str, edit: object) -> None:
+    changed = published.replace(edit.old, edit.old.replace("(", "( "))
+    with pytest.raises(BuildError, match=edit.why.split(":")[0]):
+        patched(changed)
+
+
+def test_an_edit_matching_twice_fails(published: str) -> None:
+    with pytest.raises(BuildError, match="matches 2 times"):
+        patched(published + EDITS[0].old)
+
+
+def test_the_dist_ships_the_patched_loader() -> None:
+    dist = Path(__file__).resolve().parents[2] / "web" / "dist"
+    if not (dist / "RUNTIME").exists():
+        pytest.skip("run python3 build.py first")
+    shipped = (dist / (dist / "RUNTIME").read_text().strip() / "pyodide.mjs").read_text()
+    assert shipped.startswith(BANNER)
+    assert all(edit.new in shipped for edit in EDITS)
