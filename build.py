@@ -61,7 +61,8 @@ PYSCRIPT_DEMO = WEB / "pyscript-demo"
 
 PYODIDE_PACKAGE = "pyodide"
 # Files of the npm package `pyodide` that the dist needs (the rest is docs/types/console).
-PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+STDLIB = "python_stdlib.zip"
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", STDLIB)
 # The PyScript runtime (npm `@pyscript/core`): its dist/ folder, without source maps.
 PYSCRIPT_PACKAGE = "@pyscript/core"
 # Not precompiled: micropip is not loaded at start; the tracker's own wheel measured slower
@@ -200,7 +201,8 @@ def ensure_npm_assets() -> tuple[Path, Path]:
 
 
 def build() -> Path:
-    from buildtools import assets, lockfile, wheels  # they need the venv's packages
+    # They need the venv's packages.
+    from buildtools import archives, assets, lockfile, pyodide_patch, wheels
 
     t0 = time.monotonic()
     wheels.check_pydantic_pin(PYPROJECT, PYODIDE_REQUIREMENTS)
@@ -220,6 +222,7 @@ def build() -> Path:
         pending.mkdir(parents=True)
         for name in PYODIDE_FILES:
             shutil.copy2(pyodide / name, pending / name)
+        pyodide_patch.patch_file(pending / "pyodide.mjs")  # why: buildtools/pyodide_patch.py
         # The boot modules (page side and snapshot Worker) ship inside the hashed folder:
         # same origin as Pyodide, cached forever, and their content is part of the hash.
         for module in sorted(RUNTIME_MODULES.glob("*.mjs")):
@@ -239,7 +242,11 @@ def build() -> Path:
             staged,
             PYODIDE_REQUIREMENTS.name,
         )
-        runtime = f"r-{assets.runtime_hash(list(pending.iterdir()))}"
+        # Stored copies of what the snapshot Worker fetches (never micropip: not booted).
+        boot_archives = [n for _, s in staged if not (n := s.name).startswith("micropip-")]
+        manifest = archives.write_stored_variants(pending, [*boot_archives, STDLIB])
+        archives.fill_worker(pending / "snapshot-worker.mjs", manifest)
+        runtime = f"r-{assets.runtime_hash(pending)}"
         pending.rename(STAGING / runtime)
 
         loader = LOADER.read_text(encoding="utf-8")

@@ -9,10 +9,16 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from buildtools.archives import STORED_DIR
 from buildtools.common import BuildError, sha256_file
 
-# Worth precompressing (wheels and the stdlib zip are already deflated).
+# Worth precompressing: text and wasm, and the stored archives (buildtools.archives); the
+# deflated wheels and stdlib zip beside them would not shrink.
 COMPRESSIBLE = (".wasm", ".mjs", ".js", ".json")
+
+
+def compressible(path: Path) -> bool:
+    return path.suffix in COMPRESSIBLE or path.parent.name == STORED_DIR
 
 
 def copy_pyscript(package: Path, dest: Path) -> None:
@@ -37,11 +43,13 @@ def copy_filled(source: Path, dest: Path, fill: dict[str, str]) -> None:
                 path.write_text(filled, encoding="utf-8")
 
 
-def runtime_hash(files: list[Path]) -> str:
-    """12 hex digits that change whenever any file's name or content does."""
+def runtime_hash(folder: Path) -> str:
+    """12 hex digits that change whenever any file's path (inside ``folder``) or content
+    does."""
     h = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
-        h.update(path.name.encode() + b"\0" + bytes.fromhex(sha256_file(path)))
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        h.update(name.encode() + b"\0" + bytes.fromhex(sha256_file(path)))
     return h.hexdigest()[:12]
 
 
@@ -59,7 +67,7 @@ def precompress(folder: Path, store: Path) -> None:
         compressors[".br"] = lambda b: brotli.compress(b, quality=11)
     store.mkdir(parents=True, exist_ok=True)
     for path in list(folder.rglob("*")):
-        if path.suffix not in COMPRESSIBLE or not path.is_file():
+        if not compressible(path) or not path.is_file():
             continue
         digest = sha256_file(path)
         for suffix, compress in compressors.items():

@@ -180,28 +180,32 @@ async function restore(answer, runtime) {
   let Module;
   let failRestore;
   const restoreFailed = new Promise((_, reject) => (failRestore = reject));
-  const { snapshot, files, wasm, libs, table, handles } = answer;
-  answer.snapshot = answer.files = null;
+  const { snapshot, files, wasm, libs, table, handles, stdlib, lock } = answer;
+  answer.snapshot = answer.files = answer.stdlib = null;
+  const instantiate = instantiateFrom(wasm, failRestore);
   const booting = loadPyodide({
     indexURL: BASE,
     packageBaseUrl: BASE,
-    lockFileURL: BASE + "pyodide-lock.json",
-    stdout: noop,
-    _loadSnapshot: snapshot,
+    // Everything the Worker fetched, so this page fetches none of it again: the lock
+    // file's text, the standard library's bytes and the compiled wasm (the last two are
+    // options the build's patch adds to the pinned Pyodide: buildtools/pyodide_patch.py).
+    lockFileContents: lock,
+    stdLibURL: stdlib.bytes,
     // Each step below runs in its own task (yieldToPage), so the page can handle input
     // in between: Emscripten's set-up, instantiation, our preRun, then the restore.
+    instantiateWasm: (imports, done) => {
+      mark("restore:set-up");
+      yieldToPage().then(() =>
+        instantiate(imports, (instance, module) => {
+          mark("restore:instantiated");
+          yieldToPage().then(() => done(instance, module));
+        }),
+      );
+      return {};
+    },
+    stdout: noop,
+    _loadSnapshot: snapshot,
     createPyodideModule: async (settings) => {
-      const instantiate = instantiateFrom(wasm, failRestore);
-      settings.instantiateWasm = (imports, done) => {
-        mark("restore:set-up");
-        yieldToPage().then(() =>
-          instantiate(imports, (instance, module) => {
-            mark("restore:instantiated");
-            yieldToPage().then(() => done(instance, module));
-          }),
-        );
-        return {};
-      };
       settings.preRun.push((M) => {
         Module = M;
         M.addRunDependency("adtracker-restore");
@@ -226,7 +230,9 @@ async function restore(answer, runtime) {
   });
   booting.catch(noop);
   const py = await Promise.race([booting, restoreFailed]);
-  delete py._api.config._loadSnapshot; // Pyodide's config would keep the 40 MB alive
+  // Pyodide's config would keep the 40 MB snapshot and the standard library alive.
+  delete py._api.config._loadSnapshot;
+  delete py._api.config.stdLibURL;
   if (Module.wasmTable.length !== table) {
     throw new Error(`the restored function table has ${Module.wasmTable.length} slots, the snapshot ${table}`);
   }

@@ -2,7 +2,7 @@
  * the two steps both runs take identically, so the page's heap matches the worker's. */
 
 // Bump when the message or the cached meta changes shape: older cache entries are ignored.
-export const FORMAT = 1;
+export const FORMAT = 2; // 2: meta.stdlibVariant
 
 // Cache Storage entries, keyed by the runtime folder (its name is the hash of every file
 // in it, the wheels included) and the lock file's own hash.

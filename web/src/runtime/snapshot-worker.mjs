@@ -8,18 +8,26 @@
  * once the snapshot is compressed into Cache Storage (or could not be). A later {drop: true}
  * (the page could not restore it) deletes the cache entry and answers {dropped: true}.
  *
- * Fresh snapshot: fetch the runtime and the wheels the lock file lists for "adtracker"
- * (sha256-checked as loadPackage would), load every extension library (.so) in a preRun
+ * Fresh snapshot: fetch the runtime, the standard library and the wheels the lock file
+ * lists for "adtracker", each archive in the variant this host sends smallest (see
+ * fetchArchive) and sha256-checked, load every extension library (.so) in a preRun
  * hook so it sits at the same address on the page, unpack the wheels straight into
  * site-packages (loadPackage would leave JS objects in pyodide.loadedPackages, which a
  * snapshot cannot carry), import the tracker and its models, collect garbage, and take
  * Pyodide's memory snapshot. From the cache: gunzip and compile only.
+ * Every file is fetched once: Pyodide gets the lock file's text, the compiled wasm and the
+ * standard library's bytes from here (options the build's patch adds to the pinned Pyodide,
+ * buildtools/pyodide_patch.py), and so does the page, through the answer.
  */
 import { FORMAT, cacheKeys, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
 
 const BASE = new URL("./", import.meta.url).href;
 const CACHE_NAME = "adtracker-snapshot";
 const WASM = "pyodide.asm.wasm";
+const STDLIB = "python_stdlib.zip";
+// The runtime's archives: for each, the sha256 of its deflated and its stored variant
+// (buildtools/archives.py; filled in by the build).
+const ARCHIVES = {} /* __ADTRACKER_ARCHIVES__ */;
 // What Python runs before the snapshot: everything the page would import at start.
 const PRELOAD = "import adtracker.browser.boot, gc\ngc.collect()\n";
 
@@ -87,6 +95,27 @@ async function sha256Hex(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// An archive in the variant this host sends smallest. stored/<name> (uncompressed, with
+// the build's .br/.gz siblings) is taken when the host answers its headers with a
+// Content-Encoding; otherwise <name>, deflated, which is never larger than today's. A HEAD
+// asks, so a host that compresses nothing sends no stored bytes. `variant` skips the
+// question when it is known (a warm start repeats the cold one's choice).
+async function fetchArchive(name, variant) {
+  const hashes = ARCHIVES[name];
+  if (!hashes) throw new Error(`${name} is not one of the build's archives`);
+  if (!variant) {
+    variant = "deflated";
+    try {
+      const head = await fetch(BASE + "stored/" + name, { method: "HEAD" });
+      if (head.ok && head.headers.get("content-encoding")) variant = "stored";
+    } catch (_) {} // the deflated one is always there
+  }
+  const path = (variant === "stored" ? "stored/" : "") + name;
+  const bytes = new Uint8Array(await (await fetchOk(BASE + path)).arrayBuffer());
+  if ((await sha256Hex(bytes)) !== hashes[variant]) throw new Error(`${path} does not match its sha256`);
+  return { bytes, variant };
+}
+
 // The wheels "adtracker" needs, in the lock file's dependency order.
 function wheelsFor(lock, name, seen = new Set(), out = []) {
   if (seen.has(name)) return out;
@@ -94,7 +123,7 @@ function wheelsFor(lock, name, seen = new Set(), out = []) {
   const pkg = lock.packages[name];
   if (!pkg) throw new Error(`pyodide-lock.json has no package ${name}`);
   for (const dep of pkg.depends || []) wheelsFor(lock, dep, seen, out);
-  out.push({ file: pkg.file_name, sha256: pkg.sha256 });
+  out.push(pkg.file_name);
   return out;
 }
 
@@ -108,13 +137,14 @@ async function run(faults) {
   const cache = await openCache(faults);
   Object.assign(entry, { cache, keys });
   if (cache) {
-    const hit = await fromCache(cache, keys, lock.info.version, wasmPromise);
+    const hit = await fromCache(cache, keys, lockText, wasmPromise);
     if (hit) return;
   }
-  await fresh(wheels, lock, cache, keys, wasmPromise);
+  await fresh(wheels, lockText, cache, keys, wasmPromise);
 }
 
-async function fromCache(cache, keys, version, wasmPromise) {
+async function fromCache(cache, keys, lockText, wasmPromise) {
+  const version = JSON.parse(lockText).info.version;
   const [metaR, snapR, filesR] = await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.match(k)));
   if (!metaR || !snapR || !filesR) return false; // never stored, or evicted: make a fresh one
   let message;
@@ -123,19 +153,24 @@ async function fromCache(cache, keys, version, wasmPromise) {
     if (meta.format !== FORMAT || meta.version !== version) {
       throw new Error(`cached snapshot is for another version (${meta.version}, format ${meta.format})`);
     }
-    const [snapshot, data] = await Promise.all([gunzip(snapR), gunzip(filesR)]);
+    const [snapshot, data, stdlib] = await Promise.all([
+      gunzip(snapR),
+      gunzip(filesR),
+      fetchArchive(STDLIB, meta.stdlibVariant), // later imports read it: the page needs it
+    ]);
     if (snapshot.length !== meta.snapshotLength || data.length !== meta.filesLength) {
       throw new Error("cached snapshot has the wrong length");
     }
     const files = { index: meta.index, data };
     const libs = await compileLibs(meta.libs, files);
-    message = { ok: true, from: "cache", snapshot, files, libs, wasm: await wasmPromise, table: meta.table, handles: meta.handles };
+    const wasm = await wasmPromise;
+    message = { ok: true, from: "cache", snapshot, files, libs, wasm, stdlib, lock: lockText, table: meta.table, handles: meta.handles };
   } catch (err) {
     // Corrupt, truncated or foreign: drop it so the next page view makes a fresh one.
     await dropEntry();
     throw new Error(`snapshot cache unusable: ${describe(err)}`);
   }
-  self.postMessage(message, [message.snapshot.buffer, message.files.data.buffer]);
+  self.postMessage(message, [message.snapshot.buffer, message.files.data.buffer, message.stdlib.bytes.buffer]);
   return true;
 }
 
@@ -150,14 +185,10 @@ async function compileLibs(paths, files) {
   );
 }
 
-async function fresh(wheels, lock, cache, keys, wasmPromise) {
-  const blobs = await Promise.all(
-    wheels.map(async ({ file, sha256 }) => {
-      const bytes = new Uint8Array(await (await fetchOk(BASE + file)).arrayBuffer());
-      if ((await sha256Hex(bytes)) !== sha256) throw new Error(`${file} does not match its sha256 in the lock file`);
-      return bytes;
-    }),
-  );
+async function fresh(wheels, lockText, cache, keys, wasmPromise) {
+  const stdlibPromise = fetchArchive(STDLIB);
+  stdlibPromise.catch(() => {}); // awaited below
+  const blobs = (await Promise.all(wheels.map((file) => fetchArchive(file)))).map((w) => w.bytes);
   // Extension libraries, read from the wheels before Python starts (they must be loaded
   // in preRun, where the heap is the same on the page).
   const libs = [];
@@ -175,14 +206,16 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
   let Module;
   let failInstantiate;
   const instantiateFailed = new Promise((_, reject) => (failInstantiate = reject));
+  const stdlib = await stdlibPromise;
   const booting = loadPyodide({
     indexURL: BASE,
-    lockFileURL: BASE + "pyodide-lock.json",
+    lockFileContents: lockText,
     packageBaseUrl: BASE,
+    stdLibURL: stdlib.bytes, // patched option: bytes, not a URL to fetch again
+    instantiateWasm: instantiateFrom(wasm, failInstantiate), // patched option: no wasm fetch
     stdout: () => {},
     _makeSnapshot: true,
     createPyodideModule: (settings) => {
-      settings.instantiateWasm = instantiateFrom(wasm, failInstantiate);
       settings.preRun.push((M) => {
         Module = M;
         const site = sitePackagesOf(M);
@@ -208,7 +241,8 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
   const libPaths = libs.map((lib) => lib.path);
   const meta = {
     format: FORMAT,
-    version: lock.info.version,
+    version: JSON.parse(lockText).info.version,
+    stdlibVariant: stdlib.variant,
     table,
     handles,
     libs: libPaths,
@@ -224,11 +258,13 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     snapshot,
     files,
     wasm,
+    stdlib, // Pyodide copied it into its file system: the page can have the buffer
+    lock: lockText,
     libs: libs.map(({ path, module }) => ({ path, module })),
     table,
     handles,
   };
-  self.postMessage(message, [snapshot.buffer, files.data.buffer]);
+  self.postMessage(message, [snapshot.buffer, files.data.buffer, stdlib.bytes.buffer]);
   if (!keep) {
     self.postMessage({ stored: false, reason: "Cache Storage is unavailable" });
     return;

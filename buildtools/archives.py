@@ -1,0 +1,64 @@
+"""Stored (uncompressed) copies of the runtime's archives, for hosts that compress.
+
+A deflated zip cannot be shrunk further by the host: brotli over deflated data gains
+nothing. The same archive *stored* and then brotli-compressed once by the build is a third
+smaller (the standard library: 2.55 MB deflated, 1.61 MB stored + brotli; Pyodide's issue
+#3667 measured the same). So the runtime folder carries both:
+
+- ``<name>``: the deflated archive, as Pyodide, PyScript and ``micropip`` expect it, named
+  in the lock file and smallest on a host that compresses nothing;
+- ``stored/<name>``: the same entries stored, with ``.br``/``.gz`` siblings (precompressed
+  by the build like every other file), smallest where the host sends those siblings or
+  compresses on the fly.
+
+The snapshot Worker asks for the headers of ``stored/<name>`` first and takes it only when
+the host answers with a ``Content-Encoding``; otherwise it fetches ``<name>``. Both are
+checked against their sha256, which the build writes into the Worker (``ARCHIVES`` in
+snapshot-worker.mjs), so either way the bytes are exactly the build's.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from buildtools.common import BuildError, sha256_file
+
+STORED_DIR = "stored"
+#: In web/src/runtime/snapshot-worker.mjs: the variants' hashes, filled in by the build.
+MANIFEST_PLACEHOLDER = "{} /* __ADTRACKER_ARCHIVES__ */"
+
+
+def store_zip(source: Path, dest: Path) -> None:
+    """Rewrite the zip ``source`` as ``dest`` with every entry stored, in the same order,
+    with the same names, dates and attributes (so the output depends only on the input)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            copy.external_attr = info.external_attr
+            copy.create_system = info.create_system
+            copy.compress_type = zipfile.ZIP_STORED
+            zout.writestr(copy, zin.read(info))
+
+
+def write_stored_variants(folder: Path, names: list[str]) -> dict[str, dict[str, str]]:
+    """``folder/stored/<name>`` for each archive ``name`` in ``folder``. Returns, for each
+    name, the sha256 of both variants."""
+    manifest: dict[str, dict[str, str]] = {}
+    for name in sorted(names):
+        deflated = folder / name
+        stored = folder / STORED_DIR / name
+        store_zip(deflated, stored)
+        manifest[name] = {"deflated": sha256_file(deflated), "stored": sha256_file(stored)}
+    return manifest
+
+
+def fill_worker(worker: Path, manifest: dict[str, dict[str, str]]) -> None:
+    """Write ``manifest`` into the snapshot Worker module (its ``ARCHIVES`` constant)."""
+    text = worker.read_text(encoding="utf-8")
+    if text.count(MANIFEST_PLACEHOLDER) != 1:
+        raise BuildError(f"{worker.name} lost its {MANIFEST_PLACEHOLDER} placeholder")
+    filled = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    worker.write_text(text.replace(MANIFEST_PLACEHOLDER, filled), encoding="utf-8")

@@ -1,0 +1,80 @@
+"""Stored copies of the runtime's archives (buildtools/archives.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from buildtools.archives import (
+    MANIFEST_PLACEHOLDER,
+    STORED_DIR,
+    fill_worker,
+    store_zip,
+    write_stored_variants,
+)
+from buildtools.assets import compressible
+from buildtools.common import BuildError
+
+ENTRIES = {"pkg/__init__.py": b"x = 1\n" * 400, "pkg/data.bin": bytes(range(256)) * 40}
+
+
+def deflated_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in ENTRIES.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 5, 6, 7, 8, 10))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    return path
+
+
+def test_stored_zip_has_the_same_entries_uncompressed(tmp_path: Path) -> None:
+    source = deflated_zip(tmp_path / "a.whl")
+    store_zip(source, tmp_path / "out" / "a.whl")
+    with zipfile.ZipFile(tmp_path / "out" / "a.whl") as zf:
+        infos = zf.infolist()
+        assert [i.filename for i in infos] == list(ENTRIES)
+        assert {i.compress_type for i in infos} == {zipfile.ZIP_STORED}
+        assert {i.date_time for i in infos} == {(2024, 5, 6, 7, 8, 10)}
+        assert {n: zf.read(n) for n in ENTRIES} == ENTRIES
+    assert (tmp_path / "out" / "a.whl").stat().st_size > source.stat().st_size
+
+
+def test_stored_zip_is_reproducible(tmp_path: Path) -> None:
+    source = deflated_zip(tmp_path / "a.whl")
+    store_zip(source, tmp_path / "1.whl")
+    store_zip(source, tmp_path / "2.whl")
+    assert (tmp_path / "1.whl").read_bytes() == (tmp_path / "2.whl").read_bytes()
+
+
+def test_variants_and_their_hashes(tmp_path: Path) -> None:
+    deflated_zip(tmp_path / "a.whl")
+    manifest = write_stored_variants(tmp_path, ["a.whl"])
+    stored = tmp_path / STORED_DIR / "a.whl"
+    assert manifest == {
+        "a.whl": {
+            "deflated": hashlib.sha256((tmp_path / "a.whl").read_bytes()).hexdigest(),
+            "stored": hashlib.sha256(stored.read_bytes()).hexdigest(),
+        }
+    }
+    assert compressible(stored) and not compressible(tmp_path / "a.whl")
+
+
+def test_the_worker_gets_the_hashes(tmp_path: Path) -> None:
+    worker = tmp_path / "snapshot-worker.mjs"
+    worker.write_text(f"const ARCHIVES = {MANIFEST_PLACEHOLDER};\n")
+    fill_worker(worker, {"a.whl": {"deflated": "1", "stored": "2"}})
+    text = worker.read_text()
+    assert json.loads(text.removeprefix("const ARCHIVES = ").removesuffix(";\n")) == {
+        "a.whl": {"deflated": "1", "stored": "2"}
+    }
+    with pytest.raises(BuildError, match="placeholder"):
+        fill_worker(worker, {})
+
+
+def test_the_worker_source_has_the_placeholder() -> None:
+    source = Path(__file__).resolve().parents[2] / "web/src/runtime/snapshot-worker.mjs"
+    assert source.read_text().count(MANIFEST_PLACEHOLDER) == 1
