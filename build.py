@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from buildtools import docs
-from buildtools.common import BuildError, log, run, sha256_file
+from buildtools.common import BuildError, log, project_version, run, sha256_file
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -69,9 +69,11 @@ PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 PYSCRIPT_PACKAGE = "@pyscript/core"
 # Not precompiled: micropip is not loaded at start; the tracker's own wheel measured slower
 # clicks as bytecode (README, Performance).
-KEEP_SOURCE = ("micropip-", "tracker-")
+KEEP_SOURCE = ("micropip-", "adtracker-")
 # In web/src/tracker.js and the PyScript demo: the runtime folder `r-<hash>/`.
 RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
+# In web/src/tracker.js: the project's version (buildtools.common.project_version).
+VERSION_PLACEHOLDER = "__ADTRACKER_VERSION__"
 # In the PyScript demo's text files: the tracker wheel's file name.
 WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 
@@ -211,7 +213,7 @@ def build() -> Path:
     dependencies = wheels.ensure_wheels(
         PYODIDE_REQUIREMENTS, WHEEL_CACHE, info["abi_version"], info["python"]
     )
-    tracker_wheel = wheels.build_tracker_wheel(ROOT, CACHE / "tracker-wheel")
+    tracker_wheel = wheels.build_tracker_wheel(ROOT, CACHE / "adtracker-wheel")
 
     shutil.rmtree(STAGING, ignore_errors=True)
     try:
@@ -244,9 +246,11 @@ def build() -> Path:
         pending.rename(STAGING / runtime)
 
         loader = LOADER.read_text(encoding="utf-8")
-        if RUNTIME_PLACEHOLDER not in loader:
-            raise BuildError(f"web/src/tracker.js lost its {RUNTIME_PLACEHOLDER} placeholder")
-        (STAGING / "tracker.js").write_text(loader.replace(RUNTIME_PLACEHOLDER, runtime + "/"))
+        for placeholder in (RUNTIME_PLACEHOLDER, VERSION_PLACEHOLDER):
+            if placeholder not in loader:
+                raise BuildError(f"web/src/tracker.js lost its {placeholder} placeholder")
+        loader = loader.replace(RUNTIME_PLACEHOLDER, runtime + "/")
+        (STAGING / "tracker.js").write_text(loader.replace(VERSION_PLACEHOLDER, project_version()))
         shutil.copy2(TYPES, STAGING / "tracker.d.ts")
         assets.copy_pyscript(pyscript, STAGING / "pyscript")
         (STAGING / "RUNTIME").write_text(runtime + "\n")  # for hosts that template the path

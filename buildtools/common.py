@@ -4,6 +4,7 @@ Standard library only (imported before ``.venv`` exists)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -30,3 +31,19 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 16), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+#: The one place the version is set: ``__version__`` in the package's ``__init__.py``.
+#: Hatch reads it for the wheel (``[tool.hatch.version]``), the build stamps it into the
+#: loader, the docs hook shows it, and tests/unit/test_version.py pins web/package.json
+#: (npm needs a literal) and CHANGELOG.md to it.
+VERSION_FILE = Path(__file__).resolve().parents[1] / "adtracker" / "__init__.py"
+_VERSION_LINE = re.compile(r'^__version__ = "(\d+\.\d+\.\d+)"(?: *#.*)?$', re.MULTILINE)
+
+
+def project_version(path: Path = VERSION_FILE) -> str:
+    """The project's version, read from ``__version__ = "X.Y.Z"`` in ``path``."""
+    found = _VERSION_LINE.findall(path.read_text(encoding="utf-8"))
+    if len(found) != 1:
+        raise BuildError(f'{path}: expected one line `__version__ = "X.Y.Z"`, found {found}')
+    return found[0]

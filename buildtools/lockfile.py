@@ -1,5 +1,5 @@
 """The dist's ``pyodide-lock.json``: only our wheels, with hashes and dependencies, so the
-loader asks for "tracker" and Pyodide fetches the rest in parallel."""
+loader asks for "adtracker" and Pyodide fetches the rest in parallel."""
 
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ def build_tracker_wheel(root: Path, out: Path) -> Path:
         [sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps",
          "--no-build-isolation", "-w", str(out), str(root)]
     )  # fmt: skip
-    wheels = list(out.glob("tracker-*-py3-none-any.whl"))
+    wheels = list(out.glob("adtracker-*-py3-none-any.whl"))
     if len(wheels) != 1:
         raise BuildError(f"expected one tracker wheel in {out}, found {wheels}")
     return wheels[0]

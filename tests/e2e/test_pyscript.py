@@ -41,7 +41,7 @@ DEMO_AD_QUERY = "?pos=1&placement=pyscript_top&sig=demo"
 
 
 def tracker_wheel() -> Path:
-    wheels = sorted((DIST / runtime()).glob("tracker-*-py3-none-any.whl"))
+    wheels = sorted((DIST / runtime()).glob("adtracker-*-py3-none-any.whl"))
     assert len(wheels) == 1, f"expected one tracker wheel in {DIST}, found {wheels}"
     return wheels[0]
 
@@ -155,7 +155,7 @@ try {{
   await micropip.install(dist + "{wheel}");
   pyodide.globals.set("collector", "{collector}");
   pyodide.runPython(`
-from tracker.browser import start
+from adtracker.browser import start
 tracker = start({{"beacon_origins": collector, "debug": True}})
 `);
   window.__installed = Object.fromEntries(
@@ -201,7 +201,7 @@ def test_micropip_install_of_the_wheel_tracks_a_click(page, page_log, site, coll
     # The wheel's dependencies were resolved from the dist's lock file, not an index.
     installed = {norm(k): v for k, v in page.evaluate("() => window.__installed").items()}
     pinned = lock_versions()
-    for name in ("tracker", "pydantic", "pydantic-core", "typing-extensions", "annotated-types"):
+    for name in ("adtracker", "pydantic", "pydantic-core", "typing-extensions", "annotated-types"):
         assert installed.get(name) == pinned[name], (name, installed, pinned)
     served = {r.path.split("?")[0]: r.status for r in site.requests()}
     assert served.get(f"{MOUNT}{runtime()}{wheel}") == 200, served

@@ -501,9 +501,9 @@ const dist = new URL("%(runtime)s", location.href).href;
 try {
   const { loadPyodide } = await import(dist + "pyodide.mjs");
   const pyodide = await loadPyodide({ indexURL: dist, lockFileURL: dist + "pyodide-lock.json" });
-  await pyodide.loadPackage("tracker");
+  await pyodide.loadPackage("adtracker");
   pyodide.globals.set("settings", pyodide.toPy(%(settings)s));
-  pyodide.runPython("from tracker.browser import start; start(settings)");
+  pyodide.runPython("from adtracker.browser import start; start(settings)");
   document.body.dataset.tracker = "live";
 } catch (err) {
   document.body.dataset.tracker = "failed: " + err;

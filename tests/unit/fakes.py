@@ -6,11 +6,11 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tracker.config import TrackerConfig
-from tracker.decisions import Decision
-from tracker.ports import SendResult
-from tracker.store import MemoryStorage
-from tracker.tracker import Tracker
+from adtracker.config import TrackerConfig
+from adtracker.decisions import Decision
+from adtracker.ports import SendResult
+from adtracker.store import MemoryStorage
+from adtracker.tracker import Tracker
 
 T0 = 1_800_000_000.0  # a fixed "now", epoch seconds
 

@@ -33,19 +33,20 @@ def ruff(source: str, filename: str) -> subprocess.CompletedProcess[str]:
     "source", ["import js\n", "from js import document\n", "from pyodide.ffi import create_proxy\n"]
 )
 def test_core_may_not_import_the_browser(source: str) -> None:
-    result = ruff(source, "tracker/dedup.py")
+    result = ruff(source, "adtracker/dedup.py")
     assert result.returncode == 1 and "TID251" in result.stdout
 
 
 def test_browser_package_may() -> None:
     assert (
-        ruff("import js\nfrom pyodide.ffi import to_js\n", "tracker/browser/dom.py").returncode == 0
+        ruff("import js\nfrom pyodide.ffi import to_js\n", "adtracker/browser/dom.py").returncode
+        == 0
     )
 
 
 def test_core_imports_on_plain_cpython() -> None:
     code = (
-        "import sys, tracker, tracker.tracker\n"
+        "import sys, adtracker, adtracker.tracker\n"
         "assert 'js' not in sys.modules and 'pyodide' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
+from adtracker import commands
 from tests.unit.fakes import AD1, ORIGIN, make_rig
-from tracker import commands
 
 IMP = ORIGIN + "/v1/beacon/impression/x"
 CONV = ORIGIN + "/v1/beacon/conversion"

@@ -1,6 +1,6 @@
 import pytest
 
-from tracker.config import (
+from adtracker.config import (
     DEFAULT_BEACON_ORIGIN,
     DEFAULT_CONVERSION_URL,
     TrackerConfig,

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tracker.conversion import (
+from adtracker.conversion import (
     ConversionBody,
     build_conversion,
     hash_order,

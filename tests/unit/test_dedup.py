@@ -1,8 +1,8 @@
 import pytest
 
-from tracker.dedup import WINDOWS, dedup_key, expiry_for, is_duplicate, to_prune
-from tracker.keys import PREFIX
-from tracker.limits import MAX_MARKS
+from adtracker.dedup import WINDOWS, dedup_key, expiry_for, is_duplicate, to_prune
+from adtracker.keys import PREFIX
+from adtracker.limits import MAX_MARKS
 
 T = 1_800_000_000.0
 

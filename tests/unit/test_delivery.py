@@ -2,11 +2,11 @@
 
 import json
 
+from adtracker import keys
+from adtracker.delivery import LEASE_MARGIN_SECONDS
+from adtracker.limits import MAX_OUTBOX_ENTRIES as OUTBOX_MAX
+from adtracker.store import MemoryStorage
 from tests.unit.fakes import AD1, AD2, ORIGIN, FakeClock, make_rig
-from tracker import keys
-from tracker.delivery import LEASE_MARGIN_SECONDS
-from tracker.limits import MAX_OUTBOX_ENTRIES as OUTBOX_MAX
-from tracker.store import MemoryStorage
 
 LEASE_SECONDS = 10.0 + LEASE_MARGIN_SECONDS
 

@@ -2,8 +2,8 @@
 
 import json
 
+from adtracker.store import MemoryStorage
 from tests.unit.fakes import ORIGIN, make_rig
-from tracker.store import MemoryStorage
 
 IMP = ORIGIN + "/v1/beacon/impression/a?pos=1"
 VIEW = ORIGIN + "/v1/beacon/view/a?pos=1"

@@ -1,8 +1,8 @@
 import itertools
 
-from tracker.config import TrackerConfig
-from tracker.identity import needs_touch, resolve, session_expired
-from tracker.models import IdentityRecord
+from adtracker.config import TrackerConfig
+from adtracker.identity import needs_touch, resolve, session_expired
+from adtracker.models import IdentityRecord
 
 T = 1_800_000_000.0
 DAY = 86400.0

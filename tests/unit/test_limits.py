@@ -1,9 +1,9 @@
 """Limits that depend on each other."""
 
+from adtracker.limits import KIB, MAX_BODY_CHARS, MAX_STORED_VALUE_CHARS, MAX_URL_CHARS
+from adtracker.outbox import OutboxEntry
+from adtracker.store import MemoryStorage, Store
 from tests.unit.fakes import RecordingLog
-from tracker.limits import KIB, MAX_BODY_CHARS, MAX_STORED_VALUE_CHARS, MAX_URL_CHARS
-from tracker.outbox import OutboxEntry
-from tracker.store import MemoryStorage, Store
 
 
 def test_the_largest_outbox_entry_fits_the_stored_value_limit() -> None:

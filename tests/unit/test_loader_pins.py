@@ -10,8 +10,8 @@ import ast
 import re
 from pathlib import Path
 
-from tracker import keys
-from tracker.browser import markup
+from adtracker import keys
+from adtracker.browser import markup
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADER = (ROOT / "web" / "src" / "tracker.js").read_text(encoding="utf-8")
@@ -44,11 +44,11 @@ def test_preboot_click_rule_is_pythons() -> None:
     record = _record_function()
     assert re.findall(r'\.matches\("([^"]*)"\)', record) == [markup.CLICK_SELECTOR]
     assert re.findall(r'getAttribute\("([^"]*)"\)', record) == [markup.CLICK_ATTR]
-    # Same walk as tracker/browser/dom.py: the composed path, through open shadow roots.
+    # Same walk as adtracker/browser/dom.py: the composed path, through open shadow roots.
     assert "composedPath()" in record
     assert "closest(" not in record
 
 
 def test_loader_converts_to_python_as_deep_as_python_does() -> None:
-    depth = _python_constant("tracker/browser/ffi.py", "TO_PY_DEPTH")
+    depth = _python_constant("adtracker/browser/ffi.py", "TO_PY_DEPTH")
     assert re.findall(r"depth: (\d+)", LOADER) == [str(depth)]

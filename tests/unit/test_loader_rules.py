@@ -1,7 +1,7 @@
 """The one rule the JS loader must apply before Python runs, pinned to Python's.
 
 ``web/src/tracker.js`` passes the script tag's raw attributes to Python, which alone
-parses them (``tracker.config``). Before Python is up, though, the loader must decide
+parses them (``adtracker.config``). Before Python is up, though, the loader must decide
 whether it may store a pre-boot click: not when consent is ``denied`` (drop it) or
 ``pending`` (memory only). Its one-line consent expression is run here under Node for
 a table of attribute values and must classify each exactly as Python's config does.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import config_from_attributes
+from adtracker.config import config_from_attributes
 
 LOADER = Path(__file__).resolve().parents[2] / "web" / "src" / "tracker.js"
 

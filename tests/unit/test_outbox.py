@@ -1,7 +1,7 @@
+from adtracker.keys import OUTBOX_PREFIX
+from adtracker.outbox import Outbox, OutboxEntry, over_bounds
+from adtracker.store import MemoryStorage, Store
 from tests.unit.fakes import RecordingLog
-from tracker.keys import OUTBOX_PREFIX
-from tracker.outbox import Outbox, OutboxEntry, over_bounds
-from tracker.store import MemoryStorage, Store
 
 
 def entry(i: int, body: str = '{"user_id":"u","session_id":"s"}') -> OutboxEntry:

@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adtracker import keys
+from adtracker.dedup import WINDOWS
+from adtracker.limits import MAX_MARKS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES
+from adtracker.marks import PRUNE_EVERY
+from adtracker.store import MemoryStorage
 from tests.unit.fakes import ORIGIN, FakeClock, make_rig
-from tracker import keys
-from tracker.dedup import WINDOWS
-from tracker.limits import MAX_MARKS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES
-from tracker.marks import PRUNE_EVERY
-from tracker.store import MemoryStorage
 
 URLS = [
     f"{ORIGIN}/v1/beacon/click/a?pos=1",

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from tracker.limits import MAX_RESPONSE_CHARS
-from tracker.ports import SendResult
-from tracker.responses import describe_422, status_behavior
+from adtracker.limits import MAX_RESPONSE_CHARS
+from adtracker.ports import SendResult
+from adtracker.responses import describe_422, status_behavior
 
 AJV_422 = json.dumps(
     [

@@ -1,8 +1,8 @@
 import pytest
 
-from tracker.limits import MAX_EVENT_AGE_SECONDS
-from tracker.ports import SendResult
-from tracker.retry import (
+from adtracker.limits import MAX_EVENT_AGE_SECONDS
+from adtracker.ports import SendResult
+from adtracker.retry import (
     MAX_DELAY_SECONDS,
     MAX_RETRY_AFTER_SECONDS,
     backoff_delay,

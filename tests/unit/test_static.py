@@ -22,7 +22,7 @@ FILES = {
     "pyodide.asm.wasm": ("\0asm", "application/wasm"),
     "pyodide-lock.json": ('{"packages": {}}', "application/json"),
     "python_stdlib.zip": ("PK", "application/zip"),
-    "tracker-0.1.0-py3-none-any.whl": ("PK", "application/zip"),
+    "adtracker-0.1.0-py3-none-any.whl": ("PK", "application/zip"),
     "index.html": ("<h1>__COLLECTOR_ORIGIN__</h1>", "text/html; charset=utf-8"),
     "tracker.d.ts": ("export declare const x: 1;", "text/plain"),
     "demo.css": ("body{}", "text/css"),

@@ -1,12 +1,12 @@
 import json
 
+from adtracker import keys
+from adtracker.limits import MAX_EVENT_AGE_SECONDS, MAX_MARKS
+from adtracker.marks import PRUNE_EVERY
+from adtracker.store import MemoryStorage
+from adtracker.tracker import Tracker
 from tests.unit.fakes import AD1, AD2, ORIGIN, T0, ThrowingStorage, make_rig
 from tests.unit.test_responses import AJV_422
-from tracker import keys
-from tracker.limits import MAX_EVENT_AGE_SECONDS, MAX_MARKS
-from tracker.marks import PRUNE_EVERY
-from tracker.store import MemoryStorage
-from tracker.tracker import Tracker
 
 
 def started(**kw):

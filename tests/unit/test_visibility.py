@@ -1,6 +1,6 @@
 import pytest
 
-from tracker.visibility import VIEW_SECONDS, ViewTimer, update
+from adtracker.visibility import VIEW_SECONDS, ViewTimer, update
 
 T = 1000.0
 

@@ -1,4 +1,4 @@
-"""The checked-in web/src/tracker.d.ts declares the same words as tracker.vocabulary."""
+"""The checked-in web/src/tracker.d.ts declares the same words as adtracker.vocabulary."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import get_args
 
 import pytest
 
-from tracker import commands, dedup, vtex_events
-from tracker.vocabulary import (
+from adtracker import commands, dedup, vtex_events
+from adtracker.vocabulary import (
     COMMAND_NAMES,
     CONSENTS,
     EVENT_TYPES,

@@ -14,9 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.unit.fakes import ORIGIN, make_rig
-from tracker.vocabulary import Outcome
-from tracker.vtex_events import (
+from adtracker.vocabulary import Outcome
+from adtracker.vtex_events import (
     EVENT_NAMES,
     MappedOrder,
     UserData,
@@ -24,7 +23,8 @@ from tracker.vtex_events import (
     order_from_message,
     user_id_to_apply,
 )
-from tracker.vtex_handler import VtexEvents
+from adtracker.vtex_handler import VtexEvents
+from tests.unit.fakes import ORIGIN, make_rig
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = json.loads((ROOT / "tests" / "data" / "vtex-order-placed.json").read_text())

@@ -9,7 +9,7 @@ from itertools import count
 from pyscript import document
 from pyscript.ffi import create_proxy
 
-from tracker.browser import start
+from adtracker.browser import start
 
 collector = document.querySelector('meta[name="collector-origin"]').content
 decisions = document.getElementById("decisions")

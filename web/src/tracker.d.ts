@@ -82,12 +82,15 @@ export interface AdTrackerQueue {
   push(...commands: AdTrackerCommand[]): number;
   /** Added by `tracker.js` (absent on the page's own array before it runs). */
   ready?: Promise<AdTracker>;
+  /** Added by `tracker.js`: its version, e.g. "0.2.0" (the wheel's and the docs' too). */
+  version?: string;
 }
 
 /** `window.adTracker` once `tracker.js` has run. */
 export interface AdTracker extends AdTrackerQueue {
   /** Resolves when Python is live; rejects (handled) when the tracker cannot start. */
   ready: Promise<AdTracker>;
+  version: string;
 }
 
 export type AdTrackerEventType = "click" | "impression" | "view" | "conversion";

@@ -1,4 +1,4 @@
-/*! adtracker loader — starts the Python ad-event tracker (VTEX Ads) under self-hosted Pyodide.
+/*! adtracker __ADTRACKER_VERSION__ loader — starts the Python ad-event tracker (VTEX Ads) under self-hosted Pyodide.
  *
  * This file is deliberately tiny and takes no tracking decisions. It:
  *   1. finds its own base URL (everything else loads relative to it);
@@ -10,7 +10,7 @@
  *   4. after the page's load event, imports boot.mjs from the content-hashed runtime
  *      folder beside it, which starts Python off the main thread (a Worker and a memory
  *      snapshot; the ordinary boot as the fallback), and hands the script tag's raw
- *      attributes and the queues over to Python (tracker.browser.boot.start_from_loader);
+ *      attributes and the queues over to Python (adtracker.browser.boot.start_from_loader);
  *   5. exposes window.adTracker.ready, which resolves when Python is live and
  *      rejects (handled: never an uncaught error) when it cannot start.
  * It never calls preventDefault and never throws into the page.
@@ -48,6 +48,7 @@
     Object.defineProperty(api, "__adtracker", { value: true });
   } catch (_) {}
   api.ready = ready.promise;
+  api.version = "__ADTRACKER_VERSION__"; // stamped by build.py from adtracker/__init__.py
   // push returns how many commands wait for Python: the queue's length before the
   // hand-over, 0 after it (each command then runs at once).
   api.push = function () {
@@ -77,7 +78,7 @@
     var a = script.attributes[i];
     if (a.name.indexOf("data-") === 0) attrs[a.name.slice(5)] = a.value;
   }
-  // Python parses every attribute (tracker/config.py). The loader only needs to know,
+  // Python parses every attribute (adtracker/config.py). The loader only needs to know,
   // before Python runs, whether it may store a pre-boot click: this is Python's consent
   // rule (trimmed, lower-cased; anything else means the default, "granted"), pinned to
   // it by tests/unit/test_loader_rules.py.
@@ -124,7 +125,7 @@
   // --- data-vtex-events: VTEX storefront events posted before Python starts -----------
   // vtex:orderPlaced fires right after load, before Pyodide is up. VTEX's messages are
   // kept IN MEMORY ONLY (they carry the shopper's raw e-mail and phone: never
-  // localStorage), under Python's rule (tracker/browser/platform_events.py): only the
+  // localStorage), under Python's rule (adtracker/browser/platform_events.py): only the
   // page's own window and origin may speak. Python decides what they mean.
   var VTEX_EVENTS = ["vtex:orderPlaced", "vtex:orderPlacedTracked", "vtex:userData"];
   var MAX_VTEX_MESSAGES = 50;
@@ -185,7 +186,7 @@
   function handOver(started) {
     if (failed) return; // declared dead meanwhile: leave the page alone
     var py = started.py;
-    var entry = py.pyimport("tracker.browser.boot");
+    var entry = py.pyimport("adtracker.browser.boot");
     var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
     entry.start_from_loader(
       toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages), toPy(started.notes || [])

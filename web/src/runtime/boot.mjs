@@ -6,7 +6,7 @@
  * it: no Python start-up, no import of pydantic on the page.
  * Fallback: any failure on that path (no Worker, a CSP without worker-src for us, a
  * snapshot or version mismatch, a corrupt cache, a restore that throws) boots the
- * ordinary way, exactly as before: loadPyodide() then loadPackage("tracker").
+ * ordinary way, exactly as before: loadPyodide() then loadPackage("adtracker").
  *
  * startPython() resolves to {py, via, notes}: the Pyodide API, "cache" | "worker" |
  * "normal", and lines for the tracker's debug log (Python decides whether to print them).
@@ -65,7 +65,7 @@ export async function normalBoot(notes = []) {
     lockFileURL: BASE + "pyodide-lock.json",
     stdout: noop,
   });
-  await py.loadPackage("tracker", {
+  await py.loadPackage("adtracker", {
     messageCallback: (m) => notes.push(m),
     errorCallback: (m) => console.warn("[adtracker] " + m),
     checkIntegrity: true,

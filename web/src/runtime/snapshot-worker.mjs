@@ -8,7 +8,7 @@
  * once the snapshot is compressed into Cache Storage (or could not be). A later {drop: true}
  * (the page could not restore it) deletes the cache entry and answers {dropped: true}.
  *
- * Fresh snapshot: fetch the runtime and the wheels the lock file lists for "tracker"
+ * Fresh snapshot: fetch the runtime and the wheels the lock file lists for "adtracker"
  * (sha256-checked as loadPackage would), load every extension library (.so) in a preRun
  * hook so it sits at the same address on the page, unpack the wheels straight into
  * site-packages (loadPackage would leave JS objects in pyodide.loadedPackages, which a
@@ -21,7 +21,7 @@ const BASE = new URL("./", import.meta.url).href;
 const CACHE_NAME = "adtracker-snapshot";
 const WASM = "pyodide.asm.wasm";
 // What Python runs before the snapshot: everything the page would import at start.
-const PRELOAD = "import tracker.browser.boot, gc\ngc.collect()\n";
+const PRELOAD = "import adtracker.browser.boot, gc\ngc.collect()\n";
 
 // Where this run's snapshot is (or will be) cached; set once the keys are known.
 const entry = { cache: null, keys: null, dropped: false };
@@ -87,7 +87,7 @@ async function sha256Hex(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// The wheels "tracker" needs, in the lock file's dependency order.
+// The wheels "adtracker" needs, in the lock file's dependency order.
 function wheelsFor(lock, name, seen = new Set(), out = []) {
   if (seen.has(name)) return out;
   seen.add(name);
@@ -103,7 +103,7 @@ async function run(faults) {
   wasmPromise.catch(() => {}); // awaited below; never an unhandled rejection
   const lockText = await (await fetchOk(BASE + "pyodide-lock.json")).text();
   const lock = JSON.parse(lockText);
-  const wheels = wheelsFor(lock, "tracker");
+  const wheels = wheelsFor(lock, "adtracker");
   const keys = cacheKeys(BASE, lock.info.version, await sha256Hex(new TextEncoder().encode(lockText)));
   const cache = await openCache(faults);
   Object.assign(entry, { cache, keys });

@@ -1,0 +1,208 @@
+"""Start the tracker in the page. Called by the loader (``tracker.js``) once Pyodide is up.
+
+``start`` is synchronous on purpose: it attaches Python's click listener, and the
+loader removes its own pre-boot listener in the same task, so no click falls
+between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import js
+from pyodide.ffi import create_proxy
+
+from adtracker import __version__, commands
+from adtracker.browser.ads import AdWatcher
+from adtracker.browser.discovery import AdFinder
+from adtracker.browser.dom import ClickListener
+from adtracker.browser.ffi import js_object, to_py
+from adtracker.browser.platform import (
+    BrowserClock,
+    ConsoleLog,
+    FetchTransport,
+    LocalStorage,
+    TimeoutScheduler,
+    WebLocks,
+    local_storage_or_none,
+)
+from adtracker.browser.platform_events import PlatformEvents
+from adtracker.browser.routes import RouteWatcher
+from adtracker.config import TrackerConfig, config_from_attributes
+from adtracker.decisions import Decision
+from adtracker.ids import Uuid4Source
+from adtracker.store import MemoryStorage
+from adtracker.tracker import Tracker
+from adtracker.vtex_handler import VtexEvents
+
+EVENT_NAME = "adtracker:event"
+
+_live: dict[str, Any] = {}
+
+
+def _announce(decision: Decision) -> None:
+    """Tell the page about a decision: ``CustomEvent("adtracker:event")`` on ``document``."""
+    detail = js_object(
+        type=decision.type, url=decision.url, outcome=decision.outcome, reason=decision.reason
+    )
+    init = js.Object.new()
+    init.detail = detail
+    js.document.dispatchEvent(js.CustomEvent.new(EVENT_NAME, init))
+
+
+def _attributes(raw: Any) -> dict[str, Any]:
+    value = to_py(raw) if raw is not None else {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def run_command(raw: Any, at_ms: Any = None) -> bool:
+    """One ``adTracker.push`` command, from JS. Never raises."""
+    tracker: Tracker | None = _live.get("tracker")
+    log = _live.get("log") or ConsoleLog()
+    try:
+        at = float(at_ms) / 1000.0 if isinstance(at_ms, int | float) else None
+        if tracker is None:
+            log.error("bad command: the tracker is not running")
+            return False
+        return commands.run(tracker, to_py(raw), log, at)
+    except Exception as exc:
+        log.error(f"bad command: {exc!r}")
+        return False
+
+
+def _watch_ads(
+    tracker: Tracker,
+    clock: BrowserClock,
+    scheduler: TimeoutScheduler,
+    on_error: Callable[[str], None],
+) -> None:
+    """Impressions and views: the finder feeds the watcher; a route change is a new page view."""
+    watcher = AdWatcher(
+        on_impression=tracker.track_impression,
+        on_view=tracker.track_view,
+        clock=clock,
+        scheduler=scheduler,
+        on_error=on_error,
+    )
+    finder = AdFinder(watcher, scheduler, on_error)
+
+    def new_page_view() -> None:
+        tracker.new_page_view()
+        watcher.new_page_view()
+        finder.scan(js.document)
+
+    routes = RouteWatcher(new_page_view, on_error)
+    watcher.start()
+    finder.start()
+    routes.start()
+    _live.update(watcher=watcher, finder=finder, routes=routes)
+
+
+def start(
+    config: TrackerConfig | Mapping[str, Any] | None = None,
+    *,
+    memory_queue: list[Any] | None = None,
+    queued: list[Any] | None = None,
+    platform_messages: list[Any] | None = None,
+) -> Tracker:
+    """Start the tracker in this page and return it (once per page; later calls return it).
+
+    From Python (PyScript, a Pyodide page)::
+
+        from adtracker.browser import start
+        tracker = start({"beacon_origins": "https://events.newtail-media.newtail.com.br",
+                         "user_id": "customer-42"})
+
+    ``config`` is a :class:`~adtracker.config.TrackerConfig` or a mapping of its fields
+    (or of the script tag's attribute names). Bad values are reported on the console
+    and their defaults apply. The tracker then reports ad clicks (one delegated
+    listener), impressions and views (observers) by itself; call its methods for
+    the rest. ``memory_queue`` and ``queued`` are the loader's pre-boot clicks and
+    commands; ``platform_messages`` the VTEX storefront messages it kept in memory
+    (``data-vtex-events``; without the loader, messages before ``start`` are not seen).
+    """
+    if "tracker" in _live:
+        return _live["tracker"]
+    log = ConsoleLog()
+    if isinstance(config, TrackerConfig):
+        settings, problems = config, []
+    else:
+        settings, problems = config_from_attributes(dict(config or {}))
+    for problem in problems:
+        log.error(problem)
+    storage = local_storage_or_none()
+    locks = WebLocks(log.error)
+    clock = BrowserClock()
+    scheduler = TimeoutScheduler()
+    tracker = Tracker(
+        settings,
+        clock=clock,
+        storage=LocalStorage(storage) if storage is not None else MemoryStorage(),
+        transport=FetchTransport(settings.request_timeout),
+        ids=Uuid4Source(),
+        scheduler=scheduler,
+        log=log,
+        observer=_announce,
+        locks=locks,
+    )
+    if settings.debug:
+        if storage is None:
+            log.warn("localStorage is unavailable; ids and dedup last for this page only")
+        if not locks.available:
+            log.warn("Web Locks API missing: outbox leases alone guard against other tabs")
+    listener = ClickListener(tracker.track_click, log.error)
+    listener.attach()
+    _live.update(tracker=tracker, listener=listener, log=log)
+    tracker.start()
+    _watch_ads(tracker, clock, scheduler, log.error)
+    if settings.vtex_events:  # VTEX storefront events: orderPlaced, userData
+        platform = PlatformEvents(VtexEvents(tracker), log.error)
+        platform.attach()
+        _live["platform"] = platform
+        platform.take_over(platform_messages or [])
+    if memory_queue:
+        tracker.take_over_clicks(memory_queue)
+    for record in queued or []:
+        if isinstance(record, dict):
+            run_command(record.get("c"), record.get("t"))
+    online = create_proxy(lambda _event: tracker.flush())
+    js.window.addEventListener("online", online)
+    _live["online"] = online
+    ident = tracker.identity
+    if tracker.debug and ident is not None:
+        log.debug(
+            f"adtracker {__version__} ready: user_id={ident.user_id}"
+            f" session_id={ident.session_id}"
+            f" beacon origins={' '.join(settings.beacon_origins)}"
+        )
+    return tracker
+
+
+def start_from_loader(
+    raw_attributes: Any,
+    memory_queue: Any,
+    queued: Any,
+    platform_messages: Any = None,
+    boot_notes: Any = None,
+) -> Tracker:
+    """Entry point for ``tracker.js``: the script tag's raw attributes, what it queued
+    (clicks, commands, platform messages), and the loader's notes on how Python was
+    started (printed in debug mode)."""
+    tracker = start(
+        _attributes(raw_attributes),
+        memory_queue=to_py(memory_queue) or [],
+        queued=to_py(queued) or [],
+        platform_messages=to_py(platform_messages) or [],
+    )
+    notes = to_py(boot_notes) if boot_notes is not None else []
+    if tracker.debug and isinstance(notes, list):
+        log = _live.get("log") or ConsoleLog()
+        for note in notes:
+            log.debug(f"boot: {note}")
+    return tracker
+
+
+def current() -> Tracker | None:
+    """The tracker started in this page, if any."""
+    return _live.get("tracker")

@@ -1,0 +1,46 @@
+"""Where the tracker's words go: console lines (debug and warn only while debug is on;
+errors always) and each decision, to the console and to the host's observer.
+
+The debug flag is checked here and only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from adtracker.decisions import Decision
+from adtracker.ports import Log, Scheduler
+
+Observer = Callable[[Decision], None]
+
+
+class Reporter:
+    """A :class:`~adtracker.ports.Log` gated by the debug flag, plus decision reporting."""
+
+    def __init__(
+        self, log: Log, scheduler: Scheduler, *, debug: bool, observer: Observer | None
+    ) -> None:
+        self.on = debug  # debug logging (``data-debug``, ``["debug", true]``)
+        self._log = log
+        self._scheduler = scheduler
+        self._observer = observer
+
+    def debug(self, message: str) -> None:
+        if self.on:
+            self._log.debug(message)
+
+    def warn(self, message: str) -> None:
+        if self.on:
+            self._log.warn(message)
+
+    def error(self, message: str) -> None:
+        self._log.error(message)
+
+    def decide(self, decision: Decision) -> None:
+        """Report a decision off the hot path: logged while debug is on, and observed."""
+        if self.on:
+            log = self._log
+            self._scheduler.soon(lambda: log.debug(decision.message()))
+        if self._observer is not None:
+            observer = self._observer
+            self._scheduler.soon(lambda: observer(decision))

@@ -1,0 +1,300 @@
+"""The tracker facade: track_click(url) → check → dedup → outbox → send → read the answer.
+
+A thin composition of the core's parts; every platform piece is injected (see
+``adtracker.ports``). The click path does the minimum synchronously — check the URL,
+read and write one dedup mark, store the event in the outbox, send the request — and
+defers logging, observers and housekeeping to the scheduler. Retries, flushes and the
+pre-boot takeover run under a cross-tab lock.
+
+- ids: ``identity.IdentityKeeper``; dedup marks: ``marks.Marks``; conversions:
+  ``conversion.prepare``; the outbox, sending, retries and results:
+  ``delivery.Delivery``; pre-boot clicks: ``preboot``; logs and observers:
+  ``reporting.Reporter``.
+- Consent is the facade's own: it gates every part.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from adtracker import conversion, dedup, keys, marks, preboot
+from adtracker.config import HostId, TrackerConfig
+from adtracker.decisions import Decision
+from adtracker.delivery import Delivery, NoLocks
+from adtracker.identity import Identity, IdentityKeeper
+from adtracker.limits import MAX_MARKS, MAX_WAITING
+from adtracker.outbox import OutboxEntry
+from adtracker.ports import Clock, IdSource, Locks, Log, Scheduler, Storage, Transport
+from adtracker.reporting import Observer, Reporter
+from adtracker.store import Store
+from adtracker.urls import check_beacon_url
+from adtracker.vocabulary import CONSENTS, Consent, EventType, Outcome
+
+_HOST_ID: TypeAdapter[str] = TypeAdapter(HostId)
+_CONSENT_WORDS = ", ".join(f'"{c}"' for c in CONSENTS[:-1]) + f' or "{CONSENTS[-1]}"'
+# (type, url, when, payload) of an event waiting for consent, in memory only
+_Waiting = tuple[EventType, str, float, dict[str, Any] | None]
+
+
+class Tracker:
+    def __init__(
+        self,
+        config: TrackerConfig,
+        *,
+        clock: Clock,
+        storage: Storage,
+        transport: Transport,
+        ids: IdSource,
+        scheduler: Scheduler,
+        log: Log,
+        observer: Observer | None = None,
+        locks: Locks | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self._clock = clock
+        self._ids = ids
+        self._scheduler = scheduler
+        self._reporter = Reporter(log, scheduler, debug=config.debug, observer=observer)
+        self._log: Log = self._reporter
+        self._locks: Locks = locks or NoLocks()
+        self._store = Store(
+            storage, self._log, make_room=lambda store: marks.make_room(store, clock.now())
+        )
+        self._consent: Consent = config.consent
+        granted = self._granted
+        self._marks = marks.Marks(self._store, clock, scheduler, granted)
+        self._identity = IdentityKeeper(self._store, ids.new_id, scheduler, granted)
+        self._delivery = Delivery(
+            self._store,
+            clock=clock,
+            transport=transport,
+            scheduler=scheduler,
+            locks=self._locks,
+            log=self._log,
+            decide=self._reporter.decide,
+            consent=lambda: self._consent,
+            request_timeout=config.request_timeout,
+            rand=rand,
+        )
+        self._origins = frozenset(config.beacon_origins)
+        self._waiting: list[_Waiting] = []
+        self._viewed: set[str] = set()  # view URLs sent in this page view
+        self._started = False
+
+    def _granted(self) -> bool:
+        return self._consent == "granted"
+
+    # --- identity and consent -------------------------------------------------------------
+
+    @property
+    def identity(self) -> Identity | None:
+        """The ids sent with events; None while consent is not granted."""
+        if not self._granted():
+            return None
+        if self._identity.current is None:
+            return self._identity.resolve(self.config, self._clock.now())
+        return self._identity.current
+
+    @property
+    def consent_state(self) -> Consent:
+        """``"granted"``, ``"pending"`` or ``"denied"``."""
+        return self._consent
+
+    def consent(self, value: object) -> bool:
+        """ "granted" sends what waited; "denied" clears every adtracker: key and stops."""
+        if value not in CONSENTS:
+            self._log.error(f"consent must be {_CONSENT_WORDS}, not {value!r}")
+            return False
+        previous, self._consent = self._consent, value  # type: ignore[assignment]
+        if value == "denied":
+            self._clear_everything()
+            self._log.debug("consent denied: cleared every adtracker: key; the tracker is stopped")
+        elif value == "granted" and previous != "granted" and self._started:
+            self._log.debug(f"consent granted: sending {len(self._waiting)} waiting event(s)")
+            waiting, self._waiting = self._waiting, []
+            self.start()
+            for event_type, url, when, payload in waiting:
+                self._safely(event_type, url, when, payload)
+        return True
+
+    def _clear_everything(self) -> None:
+        self._waiting.clear()
+        self._marks.forget()
+        self._identity.forget()
+        for key in self._store.keys(keys.PREFIX):
+            self._store.remove(key)
+
+    def identify(self, user_id: object) -> bool:
+        """Use the store's customer id from now on (after login)."""
+        try:
+            valid = _HOST_ID.validate_python(user_id)
+        except ValidationError as exc:
+            self._log.error(f"identify: {exc.errors(include_url=False)[0]['msg']}")
+            return False
+        self.config = self.config.model_copy(update={"user_id": valid})
+        if self._granted():
+            self._identity.resolve(self.config, self._clock.now())
+        return True
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Resolve ids, then (under the lock) take over pre-boot clicks and flush the outbox."""
+        self._started = True
+        if self._consent == "denied":
+            self._clear_everything()
+            return
+        if self._consent == "pending":
+            self._log.debug("consent pending: nothing is stored or sent until it is granted")
+            return
+        self._identity.resolve(self.config, self._clock.now())
+        self._locks.run(keys.FLUSH_LOCK, self._start_locked)
+        self._scheduler.soon(self.prune)
+
+    def _start_locked(self) -> None:
+        self.take_over_preboot()
+        self._delivery.flush_locked()
+
+    def take_over_preboot(self) -> int:
+        """Send the clicks the JS loader recorded before Python ran. Returns how many were sent."""
+        raw = self._store.raw_get(keys.PREBOOT)
+        if raw is None:
+            return 0
+        self._store.remove(keys.PREBOOT)
+        return self.take_over_clicks(preboot.parse_queue(raw, self._log))
+
+    def take_over_clicks(self, items: list[object]) -> int:
+        """Send pre-boot clicks (``{"u": url, "t": epoch ms}``) under the usual rules."""
+        clicks = preboot.clicks_to_send(items, self._clock.now(), self._log)
+        return sum(self.track_click(url, at=at) == "sent" for url, at in clicks)
+
+    def prune(self, max_marks: int = MAX_MARKS) -> None:
+        """Delete expired dedup marks and cap their number (off the click path)."""
+        self._marks.prune(max_marks)
+
+    def flush(self) -> None:
+        """Send every due event in the outbox (page load, ``online``, retry timers)."""
+        self._delivery.flush()
+
+    def new_page_view(self) -> None:
+        """A route change (pushState, popstate) starts a new page view for the view rule."""
+        self._viewed.clear()
+
+    # --- debug ----------------------------------------------------------------------------
+
+    @property
+    def debug(self) -> bool:
+        """True while decisions are logged to the console."""
+        return self._reporter.on
+
+    @debug.setter
+    def debug(self, on: bool) -> None:
+        self._reporter.on = bool(on)
+
+    def set_debug(self, on: bool) -> None:
+        """Turn decision logging on or off at run time (``["debug", true]``)."""
+        self.debug = on
+
+    @property
+    def log(self) -> Log:
+        """The tracker's console: debug and warn lines only while debug is on."""
+        return self._reporter
+
+    def report(self, decision: Decision) -> None:
+        """Report a decision taken outside the tracker (platform events) like its own."""
+        self._reporter.decide(decision)
+
+    # --- events ---------------------------------------------------------------------------
+
+    def track_click(self, url: object, *, at: float | None = None) -> Outcome:
+        """Report a click on the ad whose click URL is ``url`` (sent verbatim). Never raises."""
+        return self._safely("click", url, at)
+
+    def track_impression(self, url: object, *, at: float | None = None) -> Outcome:
+        """Report that the ad with this impression URL was painted in the viewport."""
+        return self._safely("impression", url, at)
+
+    def track_view(self, url: object, *, at: float | None = None) -> Outcome:
+        """Report a viewable view (≥ 50 % of the ad for 1 s): once per page view per ad."""
+        return self._safely("view", url, at)
+
+    def track_conversion(self, order: object, *, at: float | None = None) -> Outcome:
+        """Report an order (VTEX's conversion schema). Personal data is hashed here; an
+        invalid order gives a console error naming the field and sends nothing."""
+        hashed = conversion.hash_order(order)
+        if isinstance(hashed, str):
+            return self._refuse_conversion(hashed)
+        return self._safely("conversion", self.config.conversion_url, at, hashed)
+
+    def _safely(
+        self,
+        event_type: EventType,
+        url: object,
+        at: float | None,
+        payload: dict[str, Any] | None = None,
+    ) -> Outcome:
+        try:
+            return self._track(event_type, url, at, payload)
+        except Exception as exc:  # the host page must never see our errors
+            self._log.error(f"internal error while tracking a {event_type}: {exc!r}")
+            return "refused"
+
+    def _track(
+        self, event_type: EventType, url: object, at: float | None, payload: dict[str, Any] | None
+    ) -> Outcome:
+        if self._consent == "denied":
+            return self._refuse(event_type, url, "consent denied")
+        verdict = check_beacon_url(url, self._origins)
+        if not verdict.ok:
+            return self._refuse(event_type, url, verdict.reason)
+        assert isinstance(url, str)
+        now = self._clock.now()
+        when = now if at is None else at
+        if self._consent == "pending":
+            if len(self._waiting) >= MAX_WAITING:
+                return self._refuse(event_type, url, f"{MAX_WAITING} events already wait")
+            self._waiting.append((event_type, url, when, payload))
+            self._reporter.decide(Decision(event_type, url, "queued", "waiting for consent"))
+            return "queued"
+        ids = self._identity.for_event(self.config, now)
+        if event_type == "conversion":
+            assert payload is not None  # the order, hashed by track_conversion
+            prepared = conversion.prepare(payload, ids, when, self.config)
+            if isinstance(prepared, str):
+                return self._refuse_conversion(prepared)
+            key, body = prepared
+        else:
+            if event_type == "view" and url in self._viewed:
+                return self._deduplicated(event_type, url, "viewed in this page view")
+            key = dedup.dedup_key(event_type, ids.user_id, ids.session_id, url)
+            body = self._identity.body
+        if self._marks.seen(key, when):
+            return self._deduplicated(event_type, url, "already sent in its window")
+        self._marks.add(key, dedup.expiry_for(event_type, when))
+        if event_type == "view":
+            self._viewed.add(url)
+        entry = OutboxEntry(
+            id=self._ids.new_id(), type=event_type, url=url, body=body, created=when
+        )
+        outcome = self._delivery.submit(entry)
+        reason = "" if outcome == "sent" else "offline: queued"
+        self._reporter.decide(Decision(event_type, url, outcome, reason))
+        return outcome
+
+    def _deduplicated(self, event_type: EventType, url: str, reason: str) -> Outcome:
+        self._reporter.decide(Decision(event_type, url, "deduplicated", reason))
+        return "deduplicated"
+
+    def _refuse_conversion(self, reason: str) -> Outcome:
+        self._log.error(f"conversion not sent: {reason}")
+        return self._refuse("conversion", self.config.conversion_url, reason)
+
+    def _refuse(self, event_type: EventType, url: object, reason: str) -> Outcome:
+        shown = url if isinstance(url, str) else repr(url)
+        self._reporter.decide(Decision(event_type, shown, "refused", reason))
+        return "refused"

@@ -1,0 +1,54 @@
+"""The words the tracker shares with its hosts, each defined once.
+
+They are ``Literal`` types, so pydantic validates them and values stay plain ``str``
+(the browser edge hands them to JavaScript unchanged); the tuples list the same
+words for code that iterates or checks membership. ``web/src/tracker.d.ts`` declares
+the same unions for TypeScript; ``tests/unit/test_vocabulary.py`` pins the two together.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+# What the host reports: one VTEX Ads browser event each. The first three are reported
+# by their beacon URL; a conversion by its order.
+UrlEventType = Literal["click", "impression", "view"]
+EventType = Literal[UrlEventType, "conversion"]
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+
+# The storefront's own messages read with ``data-vtex-events`` (see ``adtracker.vtex_events``).
+PlatformEvent = Literal["vtex:orderPlaced", "vtex:orderPlacedTracked", "vtex:userData"]
+PLATFORM_EVENTS: tuple[PlatformEvent, ...] = get_args(PlatformEvent)
+
+# The commands of ``adTracker.push([name, ...])`` (see ``adtracker.commands``).
+CommandName = Literal[EventType, "identify", "consent", "debug"]
+COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
+
+# "pending": store and send nothing until granted; "denied": clear everything and stop.
+Consent = Literal["granted", "pending", "denied"]
+CONSENTS: tuple[Consent, ...] = get_args(Consent)
+
+# What became of one event, as reported to observers and debug logs:
+# - sent: handed to the network; queued: kept (offline, or waiting for consent);
+# - delivered: a 2xx answer; rejected: an answer that says never again (4xx, redirect);
+# - failed: not delivered this time and retried later (network error, 408, 429, 5xx);
+# - dropped: given up (too old to resend safely, or over the outbox's bounds);
+# - deduplicated: already sent in its window; refused: never accepted (bad input, consent);
+# - identified: a platform event (vtex:userData) set the user id;
+# - ignored: a platform event that changes nothing, or that another window or origin posted.
+Outcome = Literal[
+    "sent",
+    "queued",
+    "delivered",
+    "rejected",
+    "failed",
+    "dropped",
+    "deduplicated",
+    "refused",
+    "identified",
+    "ignored",
+]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
+# The outcomes an answer (or its absence) can give a request: see ``responses``.
+Verdict = Literal["delivered", "rejected", "failed"]
