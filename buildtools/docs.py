@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,5 +17,7 @@ def build_site(config: Path, site_dir: Path) -> Path:
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
          "--config-file", str(config), "--site-dir", str(site_dir)],
         cwd=config.parent,
+        # Material 9.7+ prints a banner about MkDocs 2.0 on every build; not ours to act on.
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )  # fmt: skip
     return site_dir
