@@ -1,25 +1,25 @@
-"""MkDocs hook: the docs show the version set in one place, pyproject.toml.
+"""MkDocs hook: the docs show the version set in one place, ``__version__`` in
+adtracker/__init__.py (read by ``buildtools.common.project_version``, as the build does).
 
-``{{ version }}`` in a page's Markdown becomes ``[project] version``, and the footer
-reads ``adtracker <version>``. No other file states the version for the docs.
+``{{ version }}`` in a page's Markdown becomes that version, and the footer reads
+``adtracker <version>``. No file under docs/ states the version itself.
 """
 
 from __future__ import annotations
 
-import tomllib
+import sys
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # e.g. mkdocs from a non-editable install
+    sys.path.insert(0, str(ROOT))
+
+from buildtools.common import project_version  # noqa: E402
+
 PLACEHOLDER = "{{ version }}"
-
-
-def project_version(pyproject: Path = PYPROJECT) -> str:
-    """``[project] version`` from pyproject.toml."""
-    with pyproject.open("rb") as f:
-        return str(tomllib.load(f)["project"]["version"])
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
