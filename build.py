@@ -53,6 +53,10 @@ PACKAGE_LOCK = WEB / "package-lock.json"
 NODE_MODULES = WEB / "node_modules"
 PYODIDE_REQUIREMENTS = WEB / "pyodide-requirements.txt"
 PRECOMPILE_SCRIPT = WEB / "tools" / "precompile.mjs"
+# The standard-library trace (buildtools/stdlib.py) drives the core on the unit tests' fakes.
+TRACE_SCRIPT = WEB / "tools" / "trace_stdlib.mjs"
+TRACE_FAKES = ROOT / "tests" / "unit" / "fakes.py"
+TRACE_ORDER = ROOT / "tests" / "data" / "vtex-order-placed.json"
 RUNTIME_MODULES = WEB / "src" / "runtime"  # boot.mjs and the snapshot Worker
 LOADER = WEB / "src" / "tracker.js"
 TYPES = WEB / "src" / "tracker.d.ts"
@@ -205,7 +209,7 @@ def ensure_npm_assets() -> tuple[Path, Path]:
 
 def build() -> Path:
     # They need the venv's packages.
-    from buildtools import archives, assets, lockfile, pyodide_patch, wheels
+    from buildtools import archives, assets, lockfile, pyodide_patch, stdlib, wheels
 
     t0 = time.monotonic()
     wheels.check_pydantic_pin(PYPROJECT, PYODIDE_REQUIREMENTS)
@@ -245,9 +249,13 @@ def build() -> Path:
             staged,
             PYODIDE_REQUIREMENTS.name,
         )
-        # Stored copies of what the snapshot Worker fetches (never micropip: not booted).
-        boot_archives = [n for _, s in staged if not (n := s.name).startswith("micropip-")]
-        manifest = archives.write_stored_variants(pending, [*boot_archives, STDLIB])
+        # What the snapshot Worker fetches (never micropip: not booted): the wheels and the
+        # standard library trimmed to what the tracker opens, each also stored.
+        boot_wheels = [s for _, s in staged if not s.name.startswith("micropip-")]
+        keep = stdlib.trace(TRACE_SCRIPT, pyodide, TRACE_FAKES, TRACE_ORDER, boot_wheels)
+        stdlib.write_trimmed(pending / STDLIB, keep, pending / stdlib.TRIMMED)
+        boot_archives = [w.name for w in boot_wheels] + [stdlib.TRIMMED]
+        manifest = archives.write_stored_variants(pending, boot_archives)
         archives.fill_worker(pending / "snapshot-worker.mjs", manifest)
         runtime = f"r-{assets.runtime_hash(pending)}"
         pending.rename(STAGING / runtime)

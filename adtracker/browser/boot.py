@@ -29,6 +29,7 @@ from adtracker.browser.platform import (
 )
 from adtracker.browser.platform_events import PlatformEvents
 from adtracker.browser.routes import RouteWatcher
+from adtracker.browser.stdlib import install as install_stdlib_fallback
 from adtracker.config import TrackerConfig, config_from_attributes
 from adtracker.decisions import Decision
 from adtracker.ids import Uuid4Source
@@ -146,6 +147,7 @@ def start(
         observer=_announce,
         locks=locks,
     )
+    install_stdlib_fallback(tracker.log)  # the snapshot path runs on a trimmed stdlib
     if settings.debug:
         if storage is None:
             log.warn("localStorage is unavailable; ids and dedup last for this page only")

@@ -67,7 +67,9 @@ class Server:
 @given(ops)
 # Found by hypothesis: a failed send whose entry was dropped meanwhile (corrupt, then over
 # the bounds) was put back for a retry, past the bounds.
-@example([("many", 54), ("corrupt", "{"), ("many", 48), ("answer", (500, True)), ("answer", (500, True))])
+@example(
+    [("many", 54), ("corrupt", "{"), ("many", 48), ("answer", (500, True)), ("answer", (500, True))]
+)
 def test_invariants(sequence: list[tuple[str, object]]) -> None:
     storage = MemoryStorage()
     clock = FakeClock()

@@ -24,7 +24,9 @@ import { FORMAT, cacheKeys, instantiateFrom, loadLibs, parseWheelFiles, sitePack
 const BASE = new URL("./", import.meta.url).href;
 const CACHE_NAME = "adtracker-snapshot";
 const WASM = "pyodide.asm.wasm";
-const STDLIB = "python_stdlib.zip";
+// The standard library trimmed to what the tracker opens (buildtools/stdlib.py); the full
+// python_stdlib.zip is fetched only if Python imports something else (stdlib_fallback.py).
+const STDLIB = "adtracker_stdlib.zip";
 // The runtime's archives: for each, the sha256 of its deflated and its stored variant
 // (buildtools/archives.py; filled in by the build).
 const ARCHIVES = {} /* __ADTRACKER_ARCHIVES__ */;
