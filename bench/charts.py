@@ -23,6 +23,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import matplotlib
 
@@ -60,7 +61,13 @@ STYLE: dict[str, Any] = {
     "axes.spines.right": False,
 }
 TASK_COLOR, OTHER_RUNS_COLOR = "#c0392b", "#e6a19a"
-LOAD_COLOR, READY_COLOR, BAR_COLOR = "#555555", "#1e8449", "#2e6da4"
+LOAD_COLOR, READY_COLOR = "#555555", "#1e8449"
+TRACKER_GROUP, PACKAGES_GROUP, PYODIDE_GROUP = (
+    "the tracker's own code",
+    "Python packages it needs",
+    "the Pyodide runtime",
+)
+GROUP_COLORS = {TRACKER_GROUP: "#1e8449", PACKAGES_GROUP: "#e08a1e", PYODIDE_GROUP: "#2e6da4"}
 
 
 class ResultsError(ValueError):
@@ -104,9 +111,22 @@ def human_bytes(n: float) -> str:
 
 
 def file_label(url: str) -> str:
-    """A dist URL as a short file name: ``/dist/r-<hash>/x`` is ``runtime/x``."""
-    path = url.removeprefix("/dist/")
-    return re.sub(r"^r-[0-9a-f]+/", "runtime/", path)
+    """A dist URL as a short name: the file's, a wheel's as ``name version (wheel)``."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    if wheel := re.fullmatch(r"([^-]+)-([^-]+)-.*\.whl", name):
+        return f"{wheel[1]} {wheel[2]} (wheel)"
+    return name
+
+
+def file_group(url: str) -> str:
+    """Whose file a dist URL is: the tracker's own (its loader, boot modules and wheel),
+    a Python package it depends on (another wheel), or the Pyodide runtime."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    if name == "tracker.js" or (name.endswith(".mjs") and not name.startswith("pyodide")):
+        return TRACKER_GROUP
+    if name.endswith(".whl"):
+        return TRACKER_GROUP if re.match(r"(ad)?tracker-", name) else PACKAGES_GROUP
+    return PYODIDE_GROUP
 
 
 def _load(values: list[float] | None) -> str:
@@ -148,7 +168,7 @@ def _footer(fig: Figure, results: dict[str, Any], note: str) -> None:
     fig.text(0.01, 0.08 / fig.get_figheight(), f"{text}.\n{note}", fontsize=8, color="#555555")
 
 
-def short_label(label: str, width: int = 30) -> str:
+def short_label(label: str, width: int = 34) -> str:
     """``label`` cut in the middle to ``width`` characters."""
     if len(label) <= width:
         return label
@@ -181,13 +201,28 @@ def bytes_figure(results: dict[str, Any]) -> Figure:
     with matplotlib.rc_context(STYLE):
         # 0.95 in for the heading, 1.2 in for the axis label and the footer
         fig = Figure(figsize=(9, 2.15 + 0.3 * len(files)))
-        ax = _axes(fig, 0.31, 0.88, 0.95, 1.2)
-        ax.barh(ys, sizes, color=BAR_COLOR, height=0.7)
+        ax = _axes(fig, 0.33, 0.88, 0.95, 1.2)
+        groups = [file_group(url) for url, _ in files]
+        ax.barh(ys, sizes, color=[GROUP_COLORS[g] for g in groups], height=0.7)
+        group_bytes = {g: 0 for g in GROUP_COLORS}
+        for g, n in zip(groups, sizes, strict=True):
+            group_bytes[g] += n
+        ax.legend(
+            handles=[
+                Patch(color=GROUP_COLORS[g], label=f"{g}: {human_bytes(n)}")
+                for g, n in sorted(group_bytes.items(), key=lambda gn: -gn[1])
+                if n
+            ],
+            loc="lower right",
+            frameon=False,
+            fontsize=9,
+        )
         ax.set_yticks(ys, [short_label(file_label(url)) for url, _ in files])
         ax.set_ylim(len(files) - 0.5, -0.5)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: human_bytes(x) if x else "0"))
+        unit, scale = ("MB", 1e6) if max(sizes) >= 1e6 else ("kB", 1e3)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / scale:g} {unit}"))
         ax.set_xlim(0, max(sizes) * 1.25)
-        ax.set_xlabel("bytes sent per file (compressed, response headers included)")
+        ax.set_xlabel("bytes on the wire per file (compressed, response headers included)")
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         for y, (url, n) in zip(ys, files, strict=True):
@@ -205,8 +240,9 @@ def bytes_figure(results: dict[str, Any]) -> Figure:
             fig,
             f"Where a first visit's bytes go: {human_bytes(total)} in {requests} requests",
             "The tracker's files on a shopper's first page view (a fresh profile: empty caches), "
-            "as the server sent them,\nper file under /dist/ (runtime/ is /dist/r-<hash>/); "
-            f"run {run + 1} of {len(views)}, the median total.",
+            "as the server sent them: tracker.js from /dist/,\nthe rest from its runtime "
+            f"folder /dist/r-<hash>/. Run {run + 1} of {len(views)}, the one with the median "
+            "total.",
         )
         _footer(fig, results, "Source: bench/views.py (python3 build.py bench).")
     return fig
@@ -283,7 +319,7 @@ def main_thread_figure(results: dict[str, Any]) -> Figure:
         ax.legend(
             handles=[
                 Patch(color=TASK_COLOR, label="long task (≥ 50 ms) of the median-ready run"),
-                Patch(color=OTHER_RUNS_COLOR, label=others),
+                *([Patch(color=OTHER_RUNS_COLOR, label=others)] if runs > 1 else []),
                 Line2D([], [], color=LOAD_COLOR, linestyle=":", linewidth=1.6, label="load event"),
                 Line2D(
                     [],

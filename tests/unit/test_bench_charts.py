@@ -15,7 +15,11 @@ import pytest
 from bench.charts import (
     BYTES_SVG,
     MAIN_THREAD_SVG,
+    PACKAGES_GROUP,
+    PYODIDE_GROUP,
+    TRACKER_GROUP,
     ResultsError,
+    file_group,
     file_label,
     main,
     representative,
@@ -91,8 +95,16 @@ def test_both_charts_render_as_labelled_svg(tmp_path: Path) -> None:
     shown = _svg_text(tmp_path / BYTES_SVG)
     # the median-total run (4.0 MB wasm): 3.7 kB + 4 MB + 2.3 MB + 0.9 MB
     assert "7.20 MB in 5 requests" in shown
-    for label in ("tracker.js", "runtime/pyodide.asm.wasm", "runtime/python_stdlib.zip"):
+    for label in (
+        "tracker.js",
+        "pyodide.asm.wasm",
+        "python_stdlib.zip",
+        "pydantic_core 2.50.5 (wheel)",
+    ):
         assert label in shown
+    assert "the Pyodide runtime: 6.30 MB" in shown  # the legend: bytes per group
+    assert "Python packages it needs: 900.0 kB" in shown
+    assert "the tracker's own code: 3.7 kB" in shown
     assert "4.00 MB (56 %, 2 requests)" in shown
     assert "3.7 kB (< 1 %)" in shown
     for text in when_where:
@@ -126,8 +138,24 @@ def test_the_representative_run_is_the_median() -> None:
     views = [{"x": 3}, {"x": 1}, {"x": 2}, {"x": None}]
     assert representative(views, "x") == 2  # lower median of 1, 2, 3, (None last)
     assert representative(views[:3], "x") == 2
-    assert file_label(f"{RUNTIME}pyodide.asm.wasm") == "runtime/pyodide.asm.wasm"
-    assert file_label("/dist/tracker.js") == "tracker.js"
+
+
+@pytest.mark.parametrize(
+    ("url", "label", "group"),
+    [
+        ("/dist/tracker.js", "tracker.js", TRACKER_GROUP),
+        (f"{RUNTIME}boot.mjs", "boot.mjs", TRACKER_GROUP),
+        (f"{RUNTIME}snapshot-worker.mjs", "snapshot-worker.mjs", TRACKER_GROUP),
+        (f"{RUNTIME}tracker-0.1.0-py3-none-any.whl", "tracker 0.1.0 (wheel)", TRACKER_GROUP),
+        (f"{RUNTIME}adtracker-0.2.0-py3-none-any.whl", "adtracker 0.2.0 (wheel)", TRACKER_GROUP),
+        (f"{RUNTIME}pydantic-2.14.4-py3-none-any.whl", "pydantic 2.14.4 (wheel)", PACKAGES_GROUP),
+        (f"{RUNTIME}pyodide.asm.mjs", "pyodide.asm.mjs", PYODIDE_GROUP),
+        (f"{RUNTIME}python_stdlib.zip?v=1", "python_stdlib.zip", PYODIDE_GROUP),
+    ],
+)
+def test_files_are_named_and_grouped_by_whose_they_are(url, label, group) -> None:
+    assert file_label(url) == label
+    assert file_group(url) == group
 
 
 @pytest.mark.parametrize(
