@@ -53,8 +53,8 @@ PACKAGE_LOCK = WEB / "package-lock.json"
 NODE_MODULES = WEB / "node_modules"
 PYODIDE_REQUIREMENTS = WEB / "pyodide-requirements.txt"
 PRECOMPILE_SCRIPT = WEB / "tools" / "precompile.mjs"
-# The standard-library trace (buildtools/stdlib.py) drives the core on the unit tests' fakes.
-TRACE_SCRIPT = WEB / "tools" / "trace_stdlib.mjs"
+# The import trace (buildtools/trim.py) drives the core on the unit tests' fakes.
+TRACE_SCRIPT = WEB / "tools" / "trace_imports.mjs"
 TRACE_FAKES = ROOT / "tests" / "unit" / "fakes.py"
 TRACE_ORDER = ROOT / "tests" / "data" / "vtex-order-placed.json"
 RUNTIME_MODULES = WEB / "src" / "runtime"  # boot.mjs and the snapshot Worker
@@ -209,7 +209,7 @@ def ensure_npm_assets() -> tuple[Path, Path]:
 
 def build() -> Path:
     # They need the venv's packages.
-    from buildtools import archives, assets, lockfile, pyodide_patch, stdlib, wheels
+    from buildtools import archives, assets, lockfile, pyodide_patch, trim, wheels
 
     t0 = time.monotonic()
     wheels.check_pydantic_pin(PYPROJECT, PYODIDE_REQUIREMENTS)
@@ -249,13 +249,25 @@ def build() -> Path:
             staged,
             PYODIDE_REQUIREMENTS.name,
         )
-        # What the snapshot Worker fetches (never micropip: not booted): the wheels and the
-        # standard library trimmed to what the tracker opens, each also stored.
+        # What the snapshot Worker fetches (never micropip: not booted): the wheels, pydantic
+        # and the standard library trimmed to what the tracker imports, each also stored.
         boot_wheels = [s for _, s in staged if not s.name.startswith("micropip-")]
-        keep = stdlib.trace(TRACE_SCRIPT, pyodide, TRACE_FAKES, TRACE_ORDER, boot_wheels)
-        stdlib.write_trimmed(pending / STDLIB, keep, pending / stdlib.TRIMMED)
-        boot_archives = [w.name for w in boot_wheels] + [stdlib.TRIMMED]
-        manifest = archives.write_stored_variants(pending, boot_archives)
+        imported = trim.trace(TRACE_SCRIPT, pyodide, TRACE_FAKES, TRACE_ORDER, boot_wheels)
+        deflated = {w.name: w.name for w in boot_wheels}
+        pydantic = next(w.name for w in boot_wheels if w.name.startswith("pydantic-"))
+        deflated[pydantic] = f"{trim.TRIMMED_DIR}/{pydantic}"
+        omitted = {pydantic: trim.write_trimmed_wheel(
+            pending / pydantic, imported["site"], pending / deflated[pydantic]
+        )}  # fmt: skip
+        trim.write_trimmed_stdlib(
+            pending / STDLIB,
+            imported["stdlib"],
+            pending / trim.TRIMMED_STDLIB,
+            omitted,
+            imported["stdlib_sources"],
+        )
+        deflated[trim.TRIMMED_STDLIB] = trim.TRIMMED_STDLIB
+        manifest = archives.write_stored_variants(pending, deflated)
         archives.fill_worker(pending / "snapshot-worker.mjs", manifest)
         runtime = f"r-{assets.runtime_hash(pending)}"
         pending.rename(STAGING / runtime)

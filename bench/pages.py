@@ -214,9 +214,13 @@ class CountingServer(StaticServer):
 class Site:
     """The collector and the production-like dist server, with every bench page on it."""
 
-    def __init__(self, dist: Path, clicks: int = 200, settle_ms: int = 2000) -> None:
+    def __init__(
+        self, dist: Path, clicks: int = 200, settle_ms: int = 2000, cache: str = "production"
+    ) -> None:
+        """``cache``: how the dist is served (devserver.static.CACHE_MODES); the docs'
+        advice by default."""
         self.collector = Collector().start()
-        self.server = CountingServer(dist, mount="/dist/", cache="production").start()
+        self.server = CountingServer(dist, mount="/dist/", cache=cache).start()
         c = self.collector.origin
         runtime = next(p.name for p in dist.glob("r-*") if p.is_dir())
         self.tag = f'<script async src="/dist/tracker.js" data-beacon-origins="{c}"></script>'

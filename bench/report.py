@@ -13,7 +13,18 @@ TARGETS: list[tuple[str, float, str]] = [
     ("longest_task_cold_ms", 250, "plain Chromium, cold profile: longest main-thread task (ms)"),
     ("tbt_cold_ms", 300, "plain Chromium, cold profile: TBT (ms)"),
     ("ready_over_bare_warm", 0.6, "ready (warm) / bare loadPyodide (warm)"),
-    ("bytes_cold", 8_200_000, "cold transfer (bytes; 8.1 MB before issue 10)"),
+    ("bytes_cold", 5_000_000, "cold transfer (bytes; 8.1 MB before issue 16)"),
+    ("bytes_cold_advised", 5_000_000, "first visit, host as the docs advise (bytes)"),
+    (
+        "bytes_cold_no_cache",
+        5_500_000,
+        "first visit, compressing no-cache host (bytes; 16.4 MB before)",
+    ),
+    (
+        "bytes_cold_plain",
+        16_000_000,
+        "first visit, host that compresses nothing (bytes; 39.1 MB before)",
+    ),
     ("click_median_ms", 1.0, "click handler median (ms)"),
     ("click_over_js_median", 10.0, "click handler / JS baseline (median)"),
     ("long_tasks_before_load", 0, "long tasks before the load event"),
@@ -151,6 +162,44 @@ def chromium_rows(f: dict[str, Any]) -> list[str]:
     ]
 
 
+def host_rows(f: dict[str, Any]) -> list[str]:
+    """A first visit per file on each kind of host: bytes (requests; HEADs apart)."""
+    kinds = [k for k in ("advised", "no_cache", "plain") if f"host_{k}" in f]
+    if not kinds:
+        return []
+    hosts = {k: f[f"host_{k}"] for k in kinds}
+    files = sorted(
+        {u for h in hosts.values() for u in h["requests_by_url"]},
+        key=lambda u: -max(h["bytes_by_url"].get(u, 0) for h in hosts.values()),
+    )
+    lines = [
+        "First visit per file (bytes on the wire, headers included; requests, HEAD apart):",
+        "",
+        "| file | " + " | ".join(kinds) + " |",
+        "|---|" + "---|" * len(kinds),
+    ]
+    for url in files:
+        cells = []
+        for h in hosts.values():
+            asked, heads = h["requests_by_url"].get(url, 0), h["heads_by_url"].get(url, 0)
+            shown = (
+                "—" if not asked else f"{_bytes(h['bytes_by_url'].get(url, 0))} ({asked - heads}"
+            )
+            cells.append(shown if not asked else shown + (f" + {heads} HEAD)" if heads else ")"))
+        lines.append(f"| `{url.removeprefix('/dist/')}` | " + " | ".join(cells) + " |")
+    totals = [f"**{_bytes(h['bytes'])}** ({h['requests']})" for h in hosts.values()]
+    twice = [
+        ", ".join(u.rsplit("/", 1)[-1] for u in h["fetched_twice"]) or "none"
+        for h in hosts.values()
+    ]
+    lines += [
+        "| **total** | " + " | ".join(totals) + " |",
+        "| fetched twice (GET) | " + " | ".join(twice) + " |",
+        "",
+    ]
+    return lines
+
+
 def table(results: dict[str, Any]) -> str:
     f, m = results["figures"], results["machine"]
     load = ", ".join(f"{x:.2f}" for x in m.get("load_average_start") or [])
@@ -162,6 +211,7 @@ def table(results: dict[str, Any]) -> str:
         "",
         *lighthouse_rows(f),
         *chromium_rows(f),
+        *host_rows(f),
         "| target | measured | met |",
         "|---|---|---|",
     ]

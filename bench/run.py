@@ -10,6 +10,8 @@ across machines. The parts:
 - ``boot``: plain headless Chromium without DevTools, a fresh profile per run: ready,
   longest main-thread task, TBT, bytes and WebAssembly memory, cold and warm
   (``bench.views``);
+- ``hosts``: a first visit's bytes and requests per file on the three kinds of host
+  (``bench.hosts``);
 - ``clicks``, ``storage``: the click handler's cost, localStorage after many clicks
   (``bench.clicks``);
 - ``lighthouse``: Lighthouse desktop and mobile with and without the tracker
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.clicks import click_figures, storage_figures
+from bench.hosts import host_figures
 from bench.lighthouse import lighthouse_figures
 from bench.pages import Site
 from bench.report import table, targets
@@ -39,7 +42,7 @@ from bench.views import chromium_version, view_figures
 from devserver.chromium import launch_options
 
 OUT_DIR = Path(__file__).resolve().parent
-PARTS = ("boot", "clicks", "storage", "lighthouse")
+PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse")
 
 
 def log(message: str) -> None:
@@ -85,6 +88,9 @@ def run(
                 f"boot: {runs} fresh profiles × (tracker, bare loadPyodide, no tracker), cold + warm …"
             )
             figures |= view_figures(site, runs)
+        if "hosts" in chosen:
+            log("hosts: a first visit on each kind of host (advised, no-cache, plain) …")
+            figures |= host_figures(dist)
         if "clicks" in chosen or "storage" in chosen:
             log("clicks / storage (Playwright) …")
 

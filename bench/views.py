@@ -108,13 +108,17 @@ def profile_views(site: Site, path: str) -> list[dict[str, Any]]:
     for view in views:
         if view["error"]:
             raise RuntimeError(f"{path} view {view['view']}: {view['error']}")
-    requests = [(r.path, 1) for r in site.server.requests()[logged:]]
+    logged_now = site.server.requests()[logged:]
+    requests = [(r.path, 1) for r in logged_now]
+    heads = [(r.path, 1) if r.method == "HEAD" else (r.path, 0) for r in logged_now]
     writes = site.server.writes()[written:]
-    for view, sent, asked in zip(views, per_view(writes, 2), per_view(requests, 2), strict=True):
+    split = zip(views, per_view(writes, 2), per_view(requests, 2), per_view(heads, 2), strict=True)
+    for view, sent, asked, headed in split:
         view["bytes"] = sum(n for _, n in sent)
         view["requests"] = len(asked)
         view["bytes_by_url"] = by_url(sent)  # headers and body, as sent
-        view["requests_by_url"] = by_url(asked)
+        view["requests_by_url"] = by_url(asked)  # HEAD requests included …
+        view["heads_by_url"] = {u: n for u, n in by_url(headed).items() if n}  # … and these
     return views
 
 

@@ -6,7 +6,8 @@ smaller (the standard library: 2.55 MB deflated, 1.61 MB stored + brotli; Pyodid
 #3667 measured the same). So the runtime folder carries both:
 
 - ``<name>``: the deflated archive, as Pyodide, PyScript and ``micropip`` expect it, named
-  in the lock file and smallest on a host that compresses nothing;
+  in the lock file and smallest on a host that compresses nothing (or its trimmed copy,
+  buildtools/trim.py, where the snapshot path takes one);
 - ``stored/<name>``: the same entries stored, with ``.br``/``.gz`` siblings (precompressed
   by the build like every other file), smallest where the host sends those siblings or
   compresses on the fly.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from buildtools.common import BuildError, sha256_file
 
@@ -43,19 +45,23 @@ def store_zip(source: Path, dest: Path) -> None:
             zout.writestr(copy, zin.read(info))
 
 
-def write_stored_variants(folder: Path, names: list[str]) -> dict[str, dict[str, str]]:
-    """``folder/stored/<name>`` for each archive ``name`` in ``folder``. Returns, for each
-    name, the sha256 of both variants."""
-    manifest: dict[str, dict[str, str]] = {}
-    for name in sorted(names):
-        deflated = folder / name
-        stored = folder / STORED_DIR / name
-        store_zip(deflated, stored)
-        manifest[name] = {"deflated": sha256_file(deflated), "stored": sha256_file(stored)}
+def write_stored_variants(folder: Path, deflated: dict[str, str]) -> dict[str, Any]:
+    """For each archive (its name → the path of its deflated variant inside ``folder``),
+    ``folder/stored/<name>``: the same entries stored. Returns, for each name, both
+    variants' paths and sha256, as the Worker reads them (``ARCHIVES``)."""
+    manifest: dict[str, Any] = {}
+    for name in sorted(deflated):
+        source = folder / deflated[name]
+        stored = f"{STORED_DIR}/{name}"
+        store_zip(source, folder / stored)
+        manifest[name] = {
+            "deflated": {"path": deflated[name], "sha256": sha256_file(source)},
+            "stored": {"path": stored, "sha256": sha256_file(folder / stored)},
+        }
     return manifest
 
 
-def fill_worker(worker: Path, manifest: dict[str, dict[str, str]]) -> None:
+def fill_worker(worker: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest`` into the snapshot Worker module (its ``ARCHIVES`` constant)."""
     text = worker.read_text(encoding="utf-8")
     if text.count(MANIFEST_PLACEHOLDER) != 1:

@@ -41,6 +41,10 @@ def content_type(name: str) -> str:
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+#: StaticServer's ``cache`` modes: the three kinds of host the docs and the bench compare.
+CACHE_MODES = ("production", "no-cache", "dev")
+
+
 class Request(NamedTuple):
     method: str
     path: str  # path + query exactly as received
@@ -67,10 +71,13 @@ class StaticServer(BackgroundServer):
     ) -> None:
         """``cache="production"`` serves like a CDN should: immutable hashed runtime files,
         ETag revalidation for the rest, precompressed ``.br``/``.gz`` siblings
-        (see ``devserver.caching``). ``"dev"`` sends ``no-cache`` and no validators."""
-        if cache not in ("dev", "production"):
-            raise ValueError(f"cache must be 'dev' or 'production', not {cache!r}")
+        (see ``devserver.caching``). ``"dev"`` sends ``no-cache``, no validators and no
+        compression (like ``python3 -m http.server``). ``"no-cache"`` compresses like
+        production but caches like dev (a host that ignores the docs' caching advice)."""
+        if cache not in CACHE_MODES:
+            raise ValueError(f"cache must be one of {CACHE_MODES}, not {cache!r}")
         self.production = cache == "production"
+        self.compresses = cache in ("production", "no-cache")
         super().__init__(host, port)
         self.substitutions = dict(substitutions or {})
         self.headers = merge_headers(
@@ -163,14 +170,15 @@ class StaticServer(BackgroundServer):
         headers = merge_headers(self.headers, {"Content-Type": content_type(found.name)})
         if substitute and found.suffix.lower() in (".html", ".htm"):
             return 200, headers, self._substitute(found.read_text(encoding="utf-8")).encode()
-        if not self.production:
+        if not self.compresses:
             return 200, headers, found
-        tag = caching.etag(found)
-        headers = merge_headers(
-            headers, {"Cache-Control": caching.cache_control(parts.path), "ETag": tag}
-        )
-        if caching.not_modified(request_headers.get("if-none-match"), tag):
-            return 304, headers, b""
+        if self.production:
+            tag = caching.etag(found)
+            headers = merge_headers(
+                headers, {"Cache-Control": caching.cache_control(parts.path), "ETag": tag}
+            )
+            if caching.not_modified(request_headers.get("if-none-match"), tag):
+                return 304, headers, b""
         body, encoding = caching.precompressed(found, request_headers.get("accept-encoding"))
         if encoding is not None:
             headers = merge_headers(

@@ -17,6 +17,7 @@ from adtracker import __version__, commands
 from adtracker.browser.ads import AdWatcher
 from adtracker.browser.discovery import AdFinder
 from adtracker.browser.dom import ClickListener
+from adtracker.browser.fallback_fetch import install as install_import_fallback
 from adtracker.browser.ffi import js_object, to_py
 from adtracker.browser.platform import (
     BrowserClock,
@@ -29,7 +30,6 @@ from adtracker.browser.platform import (
 )
 from adtracker.browser.platform_events import PlatformEvents
 from adtracker.browser.routes import RouteWatcher
-from adtracker.browser.stdlib import install as install_stdlib_fallback
 from adtracker.config import TrackerConfig, config_from_attributes
 from adtracker.decisions import Decision
 from adtracker.ids import Uuid4Source
@@ -147,7 +147,7 @@ def start(
         observer=_announce,
         locks=locks,
     )
-    install_stdlib_fallback(tracker.log)  # the snapshot path runs on a trimmed stdlib
+    install_import_fallback(tracker.log)  # the snapshot path runs on trimmed archives
     if settings.debug:
         if storage is None:
             log.warn("localStorage is unavailable; ids and dedup last for this page only")

@@ -47,7 +47,7 @@ from e2e_helpers import (
     wait_ready,
 )
 
-from adtracker.stdlib_fallback import MISS_NOTE
+from adtracker.import_fallback import MISS_NOTE
 from devserver import Collector, StaticServer
 from devserver.chromium import launch_options
 
@@ -292,9 +292,9 @@ def page(page: Page, context: BrowserContext, page_log: PageLog) -> Iterator[Pag
     if not page.is_closed():
         page.wait_for_timeout(100)  # deliver events still in flight
     assert page_log.errors == [], f"page errors seen: {page_log.errors!r}"
-    # The trimmed standard library must hold all the tracker imports (buildtools/stdlib.py).
+    # The trimmed archives must hold all that the tracker imports (buildtools/trim.py).
     misses = [c.text for c in page_log.console if MISS_NOTE in c.text]
-    assert misses == [], f"the stdlib trace missed a module: {misses!r}"
+    assert misses == [], f"the import trace missed a module: {misses!r}"
     off = [
         r.url
         for r in page_log.requests

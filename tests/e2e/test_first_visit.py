@@ -3,8 +3,8 @@
 The snapshot Worker fetches the lock file, the wasm, the standard library and the wheels;
 the page restores from what the Worker hands it (the build's patch to Pyodide lets
 ``loadPyodide`` take the wasm and the standard library's bytes: buildtools/pyodide_patch.py).
-The standard library is the trimmed one (buildtools/stdlib.py): the full archive is never
-asked for. On a host that compresses (the build's ``.br`` siblings, served as the docs advise)
+The standard library and pydantic are trimmed (buildtools/trim.py): the full archives are
+never asked for. On a host that compresses (the build's ``.br`` siblings, served as the docs advise)
 the Worker takes each archive's stored copy (``stored/<name>``: brotli shrinks it by a third
 more than the deflated one); on a host that compresses nothing it takes the deflated one,
 never larger than before. Counted at the server, per method and path.
@@ -19,7 +19,7 @@ import pytest
 from e2e_helpers import DIST, MOUNT, make_page, wait_ready
 from playwright.sync_api import Browser
 
-from buildtools.stdlib import TRIMMED
+from buildtools.trim import TRIMMED_STDLIB
 from devserver import Collector, StaticServer
 
 #: ES modules that both the Worker and the page import (two module maps). Where the host
@@ -82,12 +82,14 @@ def test_first_visit_fetches_each_file_once(
     deflated = sorted(p for p in archives if not p.startswith("stored/"))
     if host.production:  # compresses: every archive stored (+ brotli), none deflated
         assert deflated == [], deflated
-        assert f"stored/{TRIMMED}" in stored
+        assert f"stored/{TRIMMED_STDLIB}" in stored
         assert any(p.startswith("stored/pydantic_core-") for p in stored)
     else:  # compresses nothing: the deflated archives, each asked about once
         assert stored == [], stored
-        assert TRIMMED in deflated
+        assert TRIMMED_STDLIB in deflated
+        assert any(p.startswith("trimmed/pydantic-") for p in deflated)  # pydantic, trimmed
         heads = {p for (method, p), n in counts.items() if method == "HEAD"}
-        assert {f"stored/{p}" for p in deflated} == heads
+        assert {f"stored/{p.removeprefix('trimmed/')}" for p in deflated} == heads
     assert not any(p.startswith("micropip-") for p in gets), "micropip is not the tracker's"
     assert "python_stdlib.zip" not in gets, "the full standard library is for misses only"
+    assert not any(p.startswith("pydantic-") for p in gets), "the full pydantic: misses only"

@@ -52,14 +52,21 @@ def test_stored_zip_is_reproducible(tmp_path: Path) -> None:
 
 def test_variants_and_their_hashes(tmp_path: Path) -> None:
     deflated_zip(tmp_path / "a.whl")
-    manifest = write_stored_variants(tmp_path, ["a.whl"])
-    stored = tmp_path / STORED_DIR / "a.whl"
+    (tmp_path / "trimmed").mkdir()
+    deflated_zip(tmp_path / "trimmed" / "b.whl")
+    manifest = write_stored_variants(tmp_path, {"a.whl": "a.whl", "b.whl": "trimmed/b.whl"})
+
+    def sha(path: str) -> str:
+        return hashlib.sha256((tmp_path / path).read_bytes()).hexdigest()
+
     assert manifest == {
-        "a.whl": {
-            "deflated": hashlib.sha256((tmp_path / "a.whl").read_bytes()).hexdigest(),
-            "stored": hashlib.sha256(stored.read_bytes()).hexdigest(),
+        name: {
+            "deflated": {"path": path, "sha256": sha(path)},
+            "stored": {"path": f"{STORED_DIR}/{name}", "sha256": sha(f"{STORED_DIR}/{name}")},
         }
+        for name, path in (("a.whl", "a.whl"), ("b.whl", "trimmed/b.whl"))
     }
+    stored = tmp_path / STORED_DIR / "a.whl"
     assert compressible(stored) and not compressible(tmp_path / "a.whl")
 
 

@@ -228,3 +228,37 @@ def test_root_mount_and_loopback_origin(tree):
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", s.origin)
         assert get(s.url("/tracker.js"))[2] == b"console.log('tracker')"
         assert get(s.url("/"))[2] == b"<h1>__COLLECTOR_ORIGIN__</h1>"  # no substitutions given
+
+
+@pytest.mark.parametrize(
+    ("cache", "encoding", "cache_control", "etag"),
+    [
+        ("production", "br", "public, max-age=31536000, immutable", True),
+        ("no-cache", "br", "no-cache", False),
+        ("dev", None, "no-cache", False),
+    ],
+)
+def test_the_three_kinds_of_host(tree, cache, encoding, cache_control, etag):
+    """What each cache mode sends for a hashed runtime file with a .br sibling."""
+    (tree / "r-0123456789ab").mkdir()
+    (tree / "r-0123456789ab" / "pyodide.asm.wasm").write_bytes(b"\0asm" * 100)
+    (tree / "r-0123456789ab" / "pyodide.asm.wasm.br").write_bytes(b"small")
+    s = StaticServer(tree, mount=MOUNT, cache=cache).start()
+    try:
+        request = urllib.request.Request(
+            s.url(MOUNT + "r-0123456789ab/pyodide.asm.wasm"), headers={"Accept-Encoding": "br"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            headers = {k.lower(): v for k, v in resp.headers.items()}
+            body = resp.read()
+    finally:
+        s.stop()
+    assert headers.get("content-encoding") == encoding
+    assert body == (b"small" if encoding else b"\0asm" * 100)
+    assert headers["cache-control"] == cache_control
+    assert ("etag" in headers) == etag
+
+
+def test_an_unknown_cache_mode_is_refused(tree):
+    with pytest.raises(ValueError, match="no-cache"):
+        StaticServer(tree, cache="cdn")

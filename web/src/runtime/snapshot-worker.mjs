@@ -24,11 +24,11 @@ import { FORMAT, cacheKeys, instantiateFrom, loadLibs, parseWheelFiles, sitePack
 const BASE = new URL("./", import.meta.url).href;
 const CACHE_NAME = "adtracker-snapshot";
 const WASM = "pyodide.asm.wasm";
-// The standard library trimmed to what the tracker opens (buildtools/stdlib.py); the full
-// python_stdlib.zip is fetched only if Python imports something else (stdlib_fallback.py).
+// The standard library trimmed to what the tracker imports (buildtools/trim.py); the full
+// python_stdlib.zip is fetched only if Python imports something else (import_fallback.py).
 const STDLIB = "adtracker_stdlib.zip";
-// The runtime's archives: for each, the sha256 of its deflated and its stored variant
-// (buildtools/archives.py; filled in by the build).
+// The archives this Worker fetches: for each, the path and sha256 of its deflated and its
+// stored variant (buildtools/archives.py; filled in by the build).
 const ARCHIVES = {} /* __ADTRACKER_ARCHIVES__ */;
 // What Python runs before the snapshot: everything the page would import at start.
 const PRELOAD = "import adtracker.browser.boot, gc\ngc.collect()\n";
@@ -97,24 +97,24 @@ async function sha256Hex(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// An archive in the variant this host sends smallest. stored/<name> (uncompressed, with
-// the build's .br/.gz siblings) is taken when the host answers its headers with a
-// Content-Encoding; otherwise <name>, deflated, which is never larger than today's. A HEAD
-// asks, so a host that compresses nothing sends no stored bytes. `variant` skips the
-// question when it is known (a warm start repeats the cold one's choice).
+// An archive in the variant this host sends smallest. Its stored variant (uncompressed,
+// with the build's .br/.gz siblings) is taken when the host answers its headers with a
+// Content-Encoding; otherwise the deflated one, never larger than before. A HEAD asks, so
+// a host that compresses nothing sends no stored bytes. `variant` skips the question when
+// it is known (a warm start repeats the cold one's choice).
 async function fetchArchive(name, variant) {
-  const hashes = ARCHIVES[name];
-  if (!hashes) throw new Error(`${name} is not one of the build's archives`);
+  const variants = ARCHIVES[name];
+  if (!variants) throw new Error(`${name} is not one of the build's archives`);
   if (!variant) {
     variant = "deflated";
     try {
-      const head = await fetch(BASE + "stored/" + name, { method: "HEAD" });
+      const head = await fetch(BASE + variants.stored.path, { method: "HEAD" });
       if (head.ok && head.headers.get("content-encoding")) variant = "stored";
     } catch (_) {} // the deflated one is always there
   }
-  const path = (variant === "stored" ? "stored/" : "") + name;
+  const { path, sha256 } = variants[variant];
   const bytes = new Uint8Array(await (await fetchOk(BASE + path)).arrayBuffer());
-  if ((await sha256Hex(bytes)) !== hashes[variant]) throw new Error(`${path} does not match its sha256`);
+  if ((await sha256Hex(bytes)) !== sha256) throw new Error(`${path} does not match its sha256`);
   return { bytes, variant };
 }
 

@@ -1,5 +1,6 @@
-"""Run inside Pyodide by trace_stdlib.mjs (a build step): which files of the standard
-library the tracker opens, so the snapshot path ships only those (buildtools/stdlib.py).
+"""Run inside Pyodide by trace_imports.mjs (a build step): which files of the standard
+library and of site-packages the tracker imports, so the snapshot path ships only those
+(buildtools/trim.py).
 
 It imports what the snapshot Worker imports (``adtracker.browser.boot``), then drives the
 core through its start and every event path with the unit tests' fakes (their
@@ -8,7 +9,7 @@ each kind of answer (202, 422, 429 with both forms of ``Retry-After``, 503, a ne
 error). Every standard-library module that any of the package's own files imports,
 even inside a function, is imported too (with its own imports), so a late import such as
 ``email.utils`` is shipped. What still goes missing at run time is fetched from the full
-archive (adtracker/browser/stdlib.py). A scenario that fails fails the build: the trace
+archive (adtracker/import_fallback.py). A scenario that fails fails the build: the trace
 must follow the code.
 """
 
@@ -18,6 +19,7 @@ import ast
 import importlib
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 #: Where Pyodide mounts the standard library: a zip on sys.path.
@@ -129,8 +131,38 @@ def fakes_ajv_422() -> str:
     )
 
 
+def without_docstrings(source: str) -> str:
+    """``source`` as the same code without docstrings and comments: what ``python -OO``
+    drops, plus what only a reader needs. Parsed and unparsed by this Python (3.14), which
+    knows its own standard library's syntax; CPython's stdlib supports running with
+    ``__doc__`` None (its test suite runs under -OO)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        first = node.body[0] if node.body else None
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            node.body[0:1] = [] if len(node.body) > 1 else [ast.Pass()]
+    return ast.unparse(tree) + "\n"
+
+
+def stripped_sources(paths: set[str]) -> dict[str, str]:
+    """The standard library's ``.py`` files among ``paths``, without docstrings."""
+    out = {}
+    with zipfile.ZipFile(STDLIB_ZIP.rstrip("/")) as zf:
+        for path in sorted(p for p in paths if p.endswith(".py")):
+            out[path] = without_docstrings(zf.read(path).decode("utf-8"))
+    return out
+
+
 def trace(fakes_source: str, order_message: str) -> str:
-    """Run everything above; return the standard library's files read, as JSON."""
+    """Run everything above; return the files imported, as JSON: ``stdlib`` (paths in the
+    standard library's zip), ``site`` (paths in site-packages) and ``stdlib_sources`` (the
+    former's sources without docstrings, which the trimmed archive ships)."""
     importlib.import_module("adtracker.browser.boot")  # what the snapshot Worker imports
     for name in sorted(stdlib_imports_of(SITE / PACKAGE)):
         try:
@@ -138,10 +170,15 @@ def trace(fakes_source: str, order_message: str) -> str:
         except ImportError:
             pass  # e.g. a platform-only module behind a guard
     drive(fakes_source, order_message)
-    files = set()
+    found: dict[str, set[str]] = {"stdlib": set(), "site": set()}
+    site = f"{SITE}/"
     for module in list(sys.modules.values()):
         spec = getattr(module, "__spec__", None)
         origin = getattr(spec, "origin", None) or ""
         if origin.startswith(STDLIB_ZIP):
-            files.add(origin[len(STDLIB_ZIP) :])
-    return json.dumps(sorted(files))
+            found["stdlib"].add(origin[len(STDLIB_ZIP) :])
+        elif origin.startswith(site):
+            found["site"].add(origin[len(site) :])
+    out: dict[str, object] = {k: sorted(v) for k, v in found.items()}
+    out["stdlib_sources"] = stripped_sources(found["stdlib"])
+    return json.dumps(out)
