@@ -66,6 +66,12 @@ SLOW_HERO = "/shop/slow-hero.gif"
 TINY_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
+def is_read(method: str, url: str) -> bool:
+    """A request that only reads: a GET, or the snapshot Worker's HEAD asking whether the
+    host compresses a stored archive of the runtime (buildtools/archives.py)."""
+    return method == "GET" or (method == "HEAD" and "/r-" in url and "/stored/" in url)
+
+
 def path_of(url: str) -> str:
     """Path + query of an absolute URL, as the collector records it."""
     parts = urlsplit(url)

@@ -19,6 +19,7 @@ from e2e_helpers import (
     assert_local_only,
     delivered_once,
     hold_requests,
+    is_read,
     path_of,
     release,
 )
@@ -241,9 +242,7 @@ def test_javascript_and_relative_urls_send_nothing(
     assert collector.events() == []
     assert collector.preflights() == []
     assert [r for r in page_log.requests if "/v1/beacon/" in r.url] == []
-    # Only reads: GETs, and the snapshot Worker's HEADs for the runtime's stored archives.
-    reads = [r for r in page_log.requests if r.method == "GET" or "/stored/" in r.url]
-    assert [r for r in page_log.requests if r not in reads] == []
+    assert [r for r in page_log.requests if not is_read(r.method, r.url)] == []
 
 
 # --------------------------------------------------------------------------- 422

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from e2e_helpers import HOST_IDS, click_url, delivered_once, path_of
+from e2e_helpers import HOST_IDS, click_url, delivered_once, is_read, path_of
 from playwright.sync_api import Page
 
 
@@ -22,11 +22,11 @@ def tracker_errors(page_log: Any) -> list[str]:
 
 
 def beacon_requests(page_log: Any, *origins: str) -> list[str]:
-    """Requests the browser made to any of ``origins``, or with a method other than GET."""
+    """Requests the browser made to any of ``origins``, or that do more than read."""
     return [
         f"{r.method} {r.url}"
         for r in page_log.requests
-        if r.method != "GET" or any(r.url.startswith(o) for o in origins)
+        if not is_read(r.method, r.url) or any(r.url.startswith(o) for o in origins)
     ]
 
 
