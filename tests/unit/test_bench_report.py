@@ -54,3 +54,18 @@ def test_targets_are_met_missed_or_not_measured() -> None:
     assert verdict["bytes_warm"] is None
     assert verdict["lh_mobile_score_drop"] is None
     assert verdict["lh_desktop_score_drop"] is True  # at the limit is met
+
+
+def test_build_py_offers_every_bench_part() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    from bench.run import PARTS
+
+    spec = importlib.util.spec_from_file_location(
+        "build_entry", Path(__file__).resolve().parents[2] / "build.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.BENCH_PARTS == PARTS
