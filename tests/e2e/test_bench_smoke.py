@@ -34,7 +34,7 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         clicks=10,
         storage_clicks=60,
         out=tmp_path,
-        parts=("boot", "clicks", "storage"),
+        parts=("boot", "hosts", "clicks", "storage"),
     )
     figures = results["figures"]
     for key, _, _ in TARGETS:
@@ -43,6 +43,10 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     for key in ("ready_warm_ms", "bare_warm_ms", "longest_task_warm_ms", "tbt_warm_ms"):
         assert _number(figures[key]), key
     assert figures["bytes_cold"] > 1_000_000  # the runtime came over the wire, counted
+    for kind in ("advised", "no_cache", "plain"):  # a first visit on each kind of host
+        assert figures[f"bytes_cold_{kind}"] > 1_000_000, kind
+        assert figures[f"host_{kind}"]["requests_by_url"], kind
+    assert figures["bytes_cold_plain"] > figures["bytes_cold_advised"]
     assert figures["clicks_measured"] == 10
     assert figures["storage_clicks_delivered"] == 60
     written = json.loads((tmp_path / "results.json").read_text())
