@@ -16,13 +16,17 @@ from adtracker.limits import DAY_SECONDS
 from adtracker.urls import normalize_origin
 from adtracker.vocabulary import Consent
 
+# Every host VTEX's documents send VTEX Ads events to, allowed by default:
+# - the live guides (clicks, impressions, views, conversions) and 5.6-events.md of
+#   vtex/vtexads-api-docs: conversions go here by default (VTEX's documented endpoint);
 DEFAULT_BEACON_ORIGIN = "https://events.newtail-media.newtail.com.br"
-# VTEX's own documentation shows event URLs on two hosts: the live guides and
-# 5.6-events.md use the first, VTEX-branded pages (Get ads banner examples, "Ads events
-# notification") the second. Real Get ads responses may carry either, so both are
-# allowed by default; conversions still go to the first (VTEX's documented endpoint).
+# - VTEX-branded pages (Get ads banner examples, "Ads events notification"): real Get
+#   ads responses may carry event URLs on it;
 VTEX_ADS_EVENTS_ORIGIN = "https://events-api.ads.vtex.com"
-DEFAULT_BEACON_ORIGINS = (DEFAULT_BEACON_ORIGIN, VTEX_ADS_EVENTS_ORIGIN)
+# - the conversion endpoint of 5.7-transparent-integration.md, and the host VTEX's older
+#   IO apps post conversions to (the CSP example of 5.2-vtex-integration.md lists it).
+NEWTAIL_MEDIA_ORIGIN = "https://newtail-media.newtail.com.br"
+DEFAULT_BEACON_ORIGINS = (DEFAULT_BEACON_ORIGIN, VTEX_ADS_EVENTS_ORIGIN, NEWTAIL_MEDIA_ORIGIN)
 DEFAULT_CONVERSION_URL = DEFAULT_BEACON_ORIGIN + "/v1/beacon/conversion"
 MAX_ID_LENGTH = 256
 
