@@ -13,6 +13,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from adtracker.limits import DAY_SECONDS
+from adtracker.models import HostId
+from adtracker.places import IdPlace
 from adtracker.urls import normalize_origin
 from adtracker.vocabulary import Consent
 
@@ -28,18 +30,12 @@ VTEX_ADS_EVENTS_ORIGIN = "https://events-api.ads.vtex.com"
 NEWTAIL_MEDIA_ORIGIN = "https://newtail-media.newtail.com.br"
 DEFAULT_BEACON_ORIGINS = (DEFAULT_BEACON_ORIGIN, VTEX_ADS_EVENTS_ORIGIN, NEWTAIL_MEDIA_ORIGIN)
 DEFAULT_CONVERSION_URL = DEFAULT_BEACON_ORIGIN + "/v1/beacon/conversion"
-MAX_ID_LENGTH = 256
 
 
 def _split_origins(value: object) -> object:
     if isinstance(value, str):
         return tuple(value.split())
     return value
-
-
-HostId = Annotated[
-    str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
 
 
 class TrackerConfig(BaseModel):
@@ -50,7 +46,9 @@ class TrackerConfig(BaseModel):
     ``data-debug`` → ``debug``, ``data-session-ttl-days`` → ``session_ttl_days``,
     ``data-consent`` → ``consent``, ``data-request-timeout`` → ``request_timeout``,
     ``data-conversion-url`` → ``conversion_url``, ``data-publisher-id`` → ``publisher_id``,
-    ``data-channel`` → ``channel``, ``data-vtex-events`` → ``vtex_events``.
+    ``data-channel`` → ``channel``, ``data-vtex-events`` → ``vtex_events``,
+    ``data-user-id-from`` → ``user_id_from``, ``data-session-id-from`` →
+    ``session_id_from``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -65,6 +63,17 @@ class TrackerConfig(BaseModel):
     )
     session_id: HostId | None = Field(
         default=None, description="The host's session id; else one is generated and kept."
+    )
+    user_id_from: IdPlace | None = Field(
+        default=None,
+        description="Where the store keeps its customer id: cookie:NAME, localStorage:KEY, "
+        "sessionStorage:KEY, or vtex (the VTEX profile id of vtex:userData). Read at start, "
+        "on route changes and before each event; user_id (or identify) still wins.",
+    )
+    session_id_from: IdPlace | None = Field(
+        default=None,
+        description="Where the store keeps its session id: cookie:NAME, localStorage:KEY, "
+        "sessionStorage:KEY, or vtex (the VtexRCMacIdv7 cookie). session_id still wins.",
     )
     debug: bool = Field(default=False, description="Log every decision to the console.")
     consent: Consent = Field(
@@ -137,11 +146,15 @@ ATTRIBUTES: dict[str, str] = {
     "publisher-id": "publisher_id",
     "channel": "channel",
     "vtex-events": "vtex_events",
+    "user-id-from": "user_id_from",
+    "session-id-from": "session_id_from",
 }
 # Boolean attributes: present means true, "false"/"0"/"no"/"off" mean false.
 _BOOLEAN_FIELDS = frozenset({"debug", "vtex_events"})
 
 
+# Text attributes where an empty value means "not given".
+_OPTIONAL_TEXT_FIELDS = frozenset({"user_id", "session_id", "user_id_from", "session_id_from"})
 _FALSE_WORDS = {"false", "0", "no", "off"}
 # data- attributes a host may put on the script tag for other reasons.
 _IGNORED_ATTRIBUTES = frozenset(
@@ -153,7 +166,7 @@ def _attribute_value(field: str, raw: object) -> object:
     """HTML attributes are strings; a present boolean attribute means true."""
     if field in _BOOLEAN_FIELDS and isinstance(raw, str):
         return raw.strip().lower() not in _FALSE_WORDS
-    if field in ("user_id", "session_id") and isinstance(raw, str) and raw.strip() == "":
+    if field in _OPTIONAL_TEXT_FIELDS and isinstance(raw, str) and raw.strip() == "":
         return None  # an empty attribute means "not given"
     if field == "consent" and isinstance(raw, str):
         return raw.strip().lower()

@@ -18,6 +18,7 @@ from adtracker.browser.ads import AdWatcher
 from adtracker.browser.discovery import AdFinder
 from adtracker.browser.dom import ClickListener
 from adtracker.browser.ffi import js_object, to_py
+from adtracker.browser.places import BrowserPlaces
 from adtracker.browser.platform import (
     BrowserClock,
     ConsoleLog,
@@ -145,6 +146,7 @@ def start(
         log=log,
         observer=_announce,
         locks=locks,
+        places=BrowserPlaces(),
     )
     if settings.debug:
         if storage is None:
@@ -156,8 +158,9 @@ def start(
     _live.update(tracker=tracker, listener=listener, log=log)
     tracker.start()
     _watch_ads(tracker, clock, scheduler, log.error)
-    if settings.vtex_events:  # VTEX storefront events: orderPlaced, userData
-        platform = PlatformEvents(VtexEvents(tracker), log.error)
+    vtex_user = settings.user_id_from is not None and settings.user_id_from.kind == "vtex"
+    if settings.vtex_events or vtex_user:  # VTEX storefront events: orderPlaced, userData
+        platform = PlatformEvents(VtexEvents(tracker, orders=settings.vtex_events), log.error)
         platform.attach()
         _live["platform"] = platform
         platform.take_over(platform_messages or [])

@@ -141,8 +141,13 @@
     } catch (_) {}
   }
   // Python alone parses the attribute's value; recording whenever it is present is safe
-  // (memory only, for this page) and Python drops the messages when it is off.
-  if ("vtex-events" in attrs && consent !== "denied") w.addEventListener("message", recordVtex);
+  // (memory only, for this page) and Python drops the messages when it is off. With
+  // data-user-id-from="vtex" the user id comes from vtex:userData: recorded too (Python's
+  // place rule, adtracker/places.py; tests/unit/test_loader_rules.py pins the two).
+  var vtexUser = /^\s*vtex\s*(:\s*)?$/i.test(attrs["user-id-from"] || "");
+  if (("vtex-events" in attrs || vtexUser) && consent !== "denied") {
+    w.addEventListener("message", recordVtex);
+  }
 
   function wasmBlocked() {
     if (typeof WebAssembly !== "object") return "this browser has no WebAssembly";
