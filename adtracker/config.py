@@ -16,7 +16,7 @@ from adtracker.limits import DAY_SECONDS
 from adtracker.models import HostId
 from adtracker.places import IdPlace
 from adtracker.urls import normalize_origin
-from adtracker.vocabulary import Consent
+from adtracker.vocabulary import Consent, ConsentSource
 
 # Every host VTEX's documents send VTEX Ads events to, allowed by default:
 # - the live guides (clicks, impressions, views, conversions) and 5.6-events.md of
@@ -48,7 +48,7 @@ class TrackerConfig(BaseModel):
     ``data-conversion-url`` → ``conversion_url``, ``data-publisher-id`` → ``publisher_id``,
     ``data-channel`` → ``channel``, ``data-vtex-events`` → ``vtex_events``,
     ``data-user-id-from`` → ``user_id_from``, ``data-session-id-from`` →
-    ``session_id_from``.
+    ``session_id_from``, ``data-consent-from`` → ``consent_from``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -79,6 +79,12 @@ class TrackerConfig(BaseModel):
     consent: Consent = Field(
         default="granted",
         description='"pending": store and send nothing until granted; "denied": clear and stop.',
+    )
+    consent_from: ConsentSource | None = Field(
+        default=None,
+        description='"gcm" (Google Consent Mode v2\'s ad_storage) or "tcf" (IAB TCF v2.2, '
+        "purposes 1 and 7): the store's consent platform decides; consent is then ignored "
+        "and the tracker is pending until the platform answers.",
     )
     conversion_url: str = Field(
         default=DEFAULT_CONVERSION_URL,
@@ -148,13 +154,16 @@ ATTRIBUTES: dict[str, str] = {
     "vtex-events": "vtex_events",
     "user-id-from": "user_id_from",
     "session-id-from": "session_id_from",
+    "consent-from": "consent_from",
 }
 # Boolean attributes: present means true, "false"/"0"/"no"/"off" mean false.
 _BOOLEAN_FIELDS = frozenset({"debug", "vtex_events"})
 
 
 # Text attributes where an empty value means "not given".
-_OPTIONAL_TEXT_FIELDS = frozenset({"user_id", "session_id", "user_id_from", "session_id_from"})
+_OPTIONAL_TEXT_FIELDS = frozenset(
+    {"user_id", "session_id", "user_id_from", "session_id_from", "consent_from"}
+)
 _FALSE_WORDS = {"false", "0", "no", "off"}
 # data- attributes a host may put on the script tag for other reasons.
 _IGNORED_ATTRIBUTES = frozenset(
@@ -168,7 +177,7 @@ def _attribute_value(field: str, raw: object) -> object:
         return raw.strip().lower() not in _FALSE_WORDS
     if field in _OPTIONAL_TEXT_FIELDS and isinstance(raw, str) and raw.strip() == "":
         return None  # an empty attribute means "not given"
-    if field == "consent" and isinstance(raw, str):
+    if field in ("consent", "consent_from") and isinstance(raw, str):
         return raw.strip().lower()
     return raw
 

@@ -28,8 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from adtracker.limits import MAX_ID_LENGTH
 from adtracker.models import HOST_ID
 from adtracker.ports import Log, PlaceReader
-
-__all__ = ["NOTHING", "Found", "IdPlace", "PlaceReader", "PlacedId", "PlacedIds", "choose"]
 from adtracker.vocabulary import ID_PLACE_KINDS, IdPlaceKind
 
 VTEX_SESSION_COOKIE = "VtexRCMacIdv7"

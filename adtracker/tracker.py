@@ -29,8 +29,8 @@ from adtracker.identity import Identity, IdentityKeeper
 from adtracker.limits import MAX_MARKS
 from adtracker.models import HOST_ID
 from adtracker.outbox import OutboxEntry
-from adtracker.places import PlacedIds, PlaceReader
-from adtracker.ports import Clock, IdSource, Locks, Log, Scheduler, Storage, Transport
+from adtracker.places import PlacedIds
+from adtracker.ports import Clock, IdSource, Locks, Log, PlaceReader, Scheduler, Storage, Transport
 from adtracker.reporting import Observer, Reporter
 from adtracker.store import Store
 from adtracker.urls import check_beacon_url
@@ -66,7 +66,8 @@ class Tracker:
         self._store = Store(
             storage, self._log, make_room=lambda store: marks.make_room(store, clock.now())
         )
-        self._consent: Consent = config.consent
+        # With data-consent-from the platform decides: pending until it answers.
+        self._consent: Consent = "pending" if config.consent_from else config.consent
         granted = self._granted
         self._marks = marks.Marks(self._store, clock, scheduler, granted)
         placed = PlacedIds(config.user_id_from, config.session_id_from, places, self._log)

@@ -28,6 +28,11 @@ COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
 Consent = Literal["granted", "pending", "denied"]
 CONSENTS: tuple[Consent, ...] = get_args(Consent)
 
+# Where the store's consent platform publishes the shopper's choice (``data-consent-from``):
+# Google Consent Mode v2 (``dataLayer``) or the IAB TCF v2.2 API (``__tcfapi``).
+ConsentSource = Literal["gcm", "tcf"]
+CONSENT_SOURCES: tuple[ConsentSource, ...] = get_args(ConsentSource)
+
 # Where the store keeps an id (``data-user-id-from``, ``data-session-id-from``): a cookie,
 # a storage key, or ``vtex``, VTEX's own identifiers (see ``adtracker.places``).
 IdPlaceKind = Literal["cookie", "localStorage", "sessionStorage", "vtex"]

@@ -15,6 +15,7 @@ from pyodide.ffi import create_proxy
 
 from adtracker import __version__, commands
 from adtracker.browser.ads import AdWatcher
+from adtracker.browser.consent_sources import follow
 from adtracker.browser.discovery import AdFinder
 from adtracker.browser.dom import ClickListener
 from adtracker.browser.ffi import js_object, to_py
@@ -31,6 +32,7 @@ from adtracker.browser.platform import (
 from adtracker.browser.platform_events import PlatformEvents
 from adtracker.browser.routes import RouteWatcher
 from adtracker.config import TrackerConfig, config_from_attributes
+from adtracker.consent_platform import PlatformConsent
 from adtracker.decisions import Decision
 from adtracker.ids import Uuid4Source
 from adtracker.store import MemoryStorage
@@ -89,6 +91,9 @@ def _watch_ads(
     finder = AdFinder(watcher, scheduler, on_error)
 
     def new_page_view() -> None:
+        consent = _live.get("consent")
+        if consent is not None:  # data-consent-from: the platform may have changed
+            consent.route_changed()
         tracker.new_page_view()
         watcher.new_page_view()
         finder.scan(js.document)
@@ -156,6 +161,9 @@ def start(
     listener = ClickListener(tracker.track_click, log.error)
     listener.attach()
     _live.update(tracker=tracker, listener=listener, log=log)
+    if settings.consent_from is not None:  # known before start when the platform has spoken
+        follower = PlatformConsent(tracker, settings.consent_from)
+        _live["consent"] = follow(settings.consent_from, follower, log.error)
     tracker.start()
     _watch_ads(tracker, clock, scheduler, log.error)
     vtex_user = settings.user_id_from is not None and settings.user_id_from.kind == "vtex"

@@ -448,3 +448,35 @@ def test_pushstate_route_change_starts_a_new_page_view(
     tab.wait_outcome("deduplicated", url=imp, timeout=15.0)
     settle(tab)
     assert len(collector.events()) == 1, collector.events()
+
+
+#: A store's consent banner with Google Consent Mode: gtag, and the default before any choice.
+GTAG_DEFAULT_DENIED = (
+    "<script>window.dataLayer = window.dataLayer || [];"
+    "function gtag(){dataLayer.push(arguments);}"
+    "gtag('consent', 'default', {ad_storage: 'denied'});</script>\n"
+)
+OUR_KEYS = "() => Object.keys(localStorage).filter((k) => k.startsWith('adtracker:'))"
+
+
+def test_consent_from_consent_mode(tab: Driver, collector: Collector, shop: Any) -> None:
+    """data-consent-from="gcm": under Consent Mode's default denied the tracker is pending
+    (a click waits; nothing sent, nothing stored); the banner's update granted, seen
+    through the wrapped dataLayer.push, sends it once."""
+    url = beacon(collector, "click", "ad-gcm")
+    attrs = {"data-consent-from": "gcm"}
+    tab.goto(shop(ad(url, "ad"), attrs=attrs, head=GTAG_DEFAULT_DENIED))
+    tab.wait_ready()
+
+    tab.click("#ad")
+    tab.wait_outcome("queued", url=url)
+    settle(tab)
+    assert collector.events() == []
+    assert tab.evaluate(OUR_KEYS) == []
+    tab.evaluate("() => { gtag('consent', 'update', {ad_storage: 'granted'}); }")
+
+    assert len(collector.wait_for(1, timeout=10.0)) == 1
+    tab.wait_outcome("delivered", url=url)
+    settle(tab)
+    assert_clicks(collector, url)
+    assert "adtracker:ids" in tab.evaluate(OUR_KEYS)
