@@ -113,7 +113,7 @@ class IdentityKeeper:
         if record is None or session_expired(record, now, config.session_ttl_seconds):
             return self.resolve(config, now)
         found = self._places.read(config.user_id, config.session_id)
-        if found != self._found:  # e.g. the shopper logged in: new ids, nothing written
+        if found is not self._found and found != self._found:  # e.g. the shopper logged in
             self._found = found
             self.current = identity_of(config, found, record)
             self._make_body()
