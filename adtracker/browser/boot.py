@@ -78,6 +78,7 @@ def _watch_ads(
     tracker: Tracker,
     clock: BrowserClock,
     scheduler: TimeoutScheduler,
+    places: BrowserPlaces,
     on_error: Callable[[str], None],
 ) -> None:
     """Impressions and views: the finder feeds the watcher; a route change is a new page view."""
@@ -94,6 +95,7 @@ def _watch_ads(
         consent = _live.get("consent")
         if consent is not None:  # data-consent-from: the platform may have changed
             consent.route_changed()
+        places.refresh()  # the ids' places are read afresh (tracker.new_page_view)
         tracker.new_page_view()
         watcher.new_page_view()
         finder.scan(js.document)
@@ -141,6 +143,7 @@ def start(
     locks = WebLocks(log.error)
     clock = BrowserClock()
     scheduler = TimeoutScheduler()
+    places = BrowserPlaces()
     tracker = Tracker(
         settings,
         clock=clock,
@@ -151,7 +154,7 @@ def start(
         log=log,
         observer=_announce,
         locks=locks,
-        places=BrowserPlaces(),
+        places=places,
     )
     if settings.debug:
         if storage is None:
@@ -165,7 +168,7 @@ def start(
         follower = PlatformConsent(tracker, settings.consent_from)
         _live["consent"] = follow(settings.consent_from, follower, log.error)
     tracker.start()
-    _watch_ads(tracker, clock, scheduler, log.error)
+    _watch_ads(tracker, clock, scheduler, places, log.error)
     vtex_user = settings.user_id_from is not None and settings.user_id_from.kind == "vtex"
     if settings.vtex_events or vtex_user:  # VTEX storefront events: orderPlaced, userData
         platform = PlatformEvents(VtexEvents(tracker, orders=settings.vtex_events), log.error)

@@ -113,6 +113,40 @@ def test_ids_from_local_and_session_storage_and_a_login_meanwhile(
     ]
 
 
+#: Write a cookie as a store's login script does; where the browser has the Cookie Store
+#: API, resolve once its change event was dispatched (the tracker's listener, registered
+#: at its first read, runs before this one: the tracker has noticed by then).
+WRITE_COOKIE = """(cookie) => new Promise((resolve) => {
+  if (!window.cookieStore) { document.cookie = cookie; resolve("no Cookie Store API"); return; }
+  cookieStore.addEventListener("change", () => resolve("change event"), { once: true });
+  document.cookie = cookie;
+})"""
+
+
+def test_a_cookie_written_after_start_is_read_for_the_next_event(
+    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+):
+    """The store's script sets the session cookie after the tracker started (a login):
+    the next click carries the new value. (A cookie read is reused only while the
+    browser's Cookie Store API announces no change.)"""
+    first, second = click_url(collector, "ad-c1"), click_url(collector, "ad-c2")
+    attrs = {**NO_HOST_IDS, "data-session-id-from": "cookie:shop_sid"}
+    head = script("document.cookie = 'shop_sid=before-login; path=/';")
+    body = ad_html(first, id="first") + ad_html(second, id="second")
+    page.goto(make_page(site, collector, body, attrs=attrs, head_html=head))
+    wait_ready(page)
+    page.click("#first")
+    assert len(collector.wait_for(1, timeout=10.0)) == 1
+
+    how = page.evaluate(WRITE_COOKIE, "shop_sid=after-login; path=/")
+    page.click("#second")
+
+    assert len(collector.wait_for(2, timeout=10.0)) == 2
+    page_log.wait_outcome(page, "delivered", count=2)
+    grace(page)
+    assert [b["session_id"] for b in bodies(collector)] == ["before-login", "after-login"], how
+
+
 def wait_line(page: Page, page_log: Any, needle: str, timeout_ms: int = 5_000) -> None:
     """Wait (bounded) for a console line containing ``needle``."""
     waited = 0
