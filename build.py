@@ -2,8 +2,8 @@
 """One entry point for the project: ``build`` (default), ``serve``, ``test``, ``bench``.
 
     python3 build.py            build web/dist/
-    python3 build.py serve      build, then serve the demo storefront + a local collector
-    python3 build.py test       build, then lint and run every test (unit + browser)
+    python3 build.py serve      build, then serve the demo storefront + a local collector + docs
+    python3 build.py test       build, then lint, build the docs strictly, run every test
     python3 build.py bench      build, then measure the tracker's cost in Chromium
 
 The entry point uses only the standard library. Its first step creates ``.venv``
@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from buildtools import docs
 from buildtools.common import BuildError, log, project_version, run, sha256_file
 
 ROOT = Path(__file__).resolve().parent
@@ -58,6 +59,8 @@ TYPES = WEB / "src" / "tracker.d.ts"
 DEMO = WEB / "demo"
 DEMO_INDEX = WEB / "demo-index.html"  # the demo-dist root: links to both demos
 PYSCRIPT_DEMO = WEB / "pyscript-demo"
+MKDOCS_CONFIG = ROOT / "mkdocs.yml"  # the documentation site, from docs/
+DOCS_SITE = WEB / "docs-site"  # where it is built (git-ignored); `serve` mounts it at /docs/
 
 PYODIDE_PACKAGE = "pyodide"
 # Files of the npm package `pyodide` that the dist needs (the rest is docs/types/console).
@@ -287,6 +290,7 @@ def serve(port: int, collector_port: int, production: bool) -> None:
     from devserver import Collector, StaticServer
 
     build()
+    docs.build_site(MKDOCS_CONFIG, DOCS_SITE)
     collector = Collector(port=collector_port, verbose=True).start()
     site = StaticServer(
         DIST,
@@ -295,6 +299,7 @@ def serve(port: int, collector_port: int, production: bool) -> None:
         cache="production" if production else "dev",
     )
     site.add_dir("/", DEMO_DIST)  # beside the dist, as their relative links expect
+    site.add_dir("/docs/", DOCS_SITE, substitute=False)  # its pages quote the placeholders
     site.start()
     caching = (
         "production caching: immutable runtime, ETag, precompressed br/gzip"
@@ -305,6 +310,7 @@ def serve(port: int, collector_port: int, production: bool) -> None:
         f"\n  Demo storefront:  {site.url('/demo/')}\n"
         f"  PyScript demo:    {site.url('/pyscript-demo/')}\n"
         f"  Local collector:  {collector.origin}  (events at {collector.url('/_events')})\n"
+        f"  Documentation:    {site.url('/docs/')}\n"
         f"  Served with {caching}.\n"
         "  Ctrl-C to stop.\n",
         flush=True,
@@ -338,6 +344,7 @@ def test(pytest_args: list[str]) -> int:
     log("ruff check + format check …")
     run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
     run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)
+    docs.build_site(MKDOCS_CONFIG, DOCS_SITE)
     log("pytest …")
     return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
 
@@ -361,7 +368,7 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("build", help="build web/dist/ (the default)")
     p_serve = sub.add_parser(
-        "serve", help="build, then serve the demo storefront and a local collector"
+        "serve", help="build, then serve the demo storefront, a local collector and the docs"
     )
     p_serve.add_argument("--port", type=int, default=8000)
     p_serve.add_argument("--collector-port", type=int, default=8001)
@@ -371,7 +378,7 @@ def main(argv: list[str]) -> int:
         help="serve with the production caching rules (immutable hashed runtime, ETag, "
         "precompressed br/gzip) instead of no-cache",
     )
-    sub.add_parser("test", help="build, lint, then run all tests; extra args go to pytest")
+    sub.add_parser("test", help="build, lint, build the docs, run all tests; args go to pytest")
     p_bench = sub.add_parser("bench", help="build, then measure the tracker's cost in Chromium")
     p_bench.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
     p_bench.add_argument("--clicks", type=int, default=200, help="clicks for the handler cost")

@@ -41,6 +41,13 @@ _CONSENT_WORDS = ", ".join(f'"{c}"' for c in CONSENTS[:-1]) + f' or "{CONSENTS[-
 
 
 class Tracker:
+    """Reports one page's ad events (clicks, impressions, views, conversions) to VTEX Ads.
+
+    In the browser, ``adtracker.browser.start`` builds it on the browser's ports and
+    returns it; the unit tests build it on fakes. The ``track_*`` methods return the
+    outcome (``"sent"``, ``"deduplicated"``, ``"refused"``, …) and never raise.
+    """
+
     def __init__(
         self,
         config: TrackerConfig,

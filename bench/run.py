@@ -15,7 +15,11 @@ across machines. The parts:
 - ``lighthouse``: Lighthouse desktop and mobile with and without the tracker
   (``bench.lighthouse``).
 
-Writes ``bench/results.json`` and ``bench/results.md``.
+Writes ``bench/results.json`` and ``bench/results.md``, and with ``boot`` the docs'
+charts (``bench.charts``) into ``docs/assets/perf/``. A run of ``only`` one part prints
+its figures and writes them to ``bench/results-<part>.json`` alone, keeping the full
+results; ``python -m bench.charts bench/results-boot.json`` draws the charts from a
+``boot`` one.
 """
 
 from __future__ import annotations
@@ -61,9 +65,13 @@ def run(
     only: str | None = None,
     out: Path = OUT_DIR,
     parts: tuple[str, ...] = PARTS,
+    charts: Path | None = None,
 ) -> dict[str, Any]:
-    """Measure ``parts`` (or ``only`` that one, printed and not written), write the
-    results to ``out`` and return them."""
+    """Measure ``parts`` (or ``only`` that one, written to ``results-<only>.json`` and
+    not to the full results), write the results to ``out`` and return them. With
+    ``boot``, a full run also draws the charts into ``charts``: by default the docs'
+    ``docs/assets/perf/`` when ``out`` is ``bench/``, else ``out`` itself (a run into a
+    scratch directory leaves the docs alone)."""
     if only is not None and only not in PARTS:
         raise ValueError(f"only must be one of {PARTS}, not {only!r}")
     chosen = (only,) if only else parts
@@ -99,11 +107,9 @@ def run(
         for k in list(figures)
         if k.startswith("samples_")
     }
-    if only is not None:  # a partial run: print it, keep the full results file
-        print(json.dumps(figures, indent=2))
-        return {"figures": figures}
     results = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),  # the end
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "runs": runs,
         "parts": list(chosen),
         "seconds": round(time.time() - started, 1),
@@ -117,7 +123,20 @@ def run(
         "samples": samples,  # every run's own figures, to judge the noise
     }
     out.mkdir(parents=True, exist_ok=True)
+    if only is not None:  # a partial run: print it, keep the full results file
+        print(json.dumps(figures, indent=2))
+        partial = out / f"results-{only}.json"
+        partial.write_text(json.dumps(results, indent=2) + "\n")
+        log(f"wrote {partial} (the full results are untouched)")
+        if only == "boot":
+            log(f"draw the charts from it: python -m bench.charts {partial}")
+        return results
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "results.md").write_text(table(results) + "\n")
     print(table(results))
+    if "boot" in chosen:
+        from bench.charts import CHARTS_DIR, write_charts
+
+        for path in write_charts(results, charts or (CHARTS_DIR if out == OUT_DIR else out)):
+            log(f"wrote {path}")
     return results

@@ -54,24 +54,33 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=15)
 
 
-def per_view(entries: list[tuple[str, int]], views: int) -> list[list[int]]:
+def per_view(entries: list[tuple[str, int]], views: int) -> list[list[tuple[str, int]]]:
     """Split (URL, n) entries, in server order, into views at each harness report: a page
     opens its next view only once its report was answered, so nothing of a later view
-    comes before it (each report's URL is unique). Keeps the n of the dist's files."""
-    out: list[list[int]] = [[] for _ in range(views)]
+    comes before it (each report's URL is unique). Keeps the entries of the dist's files."""
+    out: list[list[tuple[str, int]]] = [[] for _ in range(views)]
     reports: set[str] = set()
     for url, n in entries:
         path = urlsplit(url).path
         if path == REPORT_PATH:
             reports.add(url)
         elif path.startswith("/dist/") and len(reports) < views:
-            out[len(reports)].append(n)
+            out[len(reports)].append((url, n))
+    return out
+
+
+def by_url(entries: list[tuple[str, int]]) -> dict[str, int]:
+    """The n of each URL summed, in the order the URLs first came."""
+    out: dict[str, int] = {}
+    for url, n in entries:
+        out[url] = out.get(url, 0) + n
     return out
 
 
 def profile_views(site: Site, path: str) -> list[dict[str, Any]]:
     """[cold, warm] figures of ``path`` in a fresh profile, each with the dist bytes and
-    requests it cost."""
+    requests it cost, in all and per URL (``bytes_by_url``, ``requests_by_url``), and the
+    harness's long tasks (``tasks``: [start, duration] in ms since navigation start)."""
     with tempfile.TemporaryDirectory(
         prefix="bench-profile-", ignore_cleanup_errors=True
     ) as profile:
@@ -102,8 +111,10 @@ def profile_views(site: Site, path: str) -> list[dict[str, Any]]:
     requests = [(r.path, 1) for r in site.server.requests()[logged:]]
     writes = site.server.writes()[written:]
     for view, sent, asked in zip(views, per_view(writes, 2), per_view(requests, 2), strict=True):
-        view["bytes"] = sum(sent)
+        view["bytes"] = sum(n for _, n in sent)
         view["requests"] = len(asked)
+        view["bytes_by_url"] = by_url(sent)  # headers and body, as sent
+        view["requests_by_url"] = by_url(asked)
     return views
 
 

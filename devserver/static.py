@@ -77,7 +77,7 @@ class StaticServer(BackgroundServer):
             {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}, headers
         )
         self._lock = threading.Lock()
-        self._mounts: list[tuple[str, Path]] = []
+        self._mounts: list[tuple[str, Path, bool]] = []  # (prefix, root, substitute)
         self._pages: dict[str, tuple[str, dict[str, str]]] = {}
         self._failures: list[tuple[str, int]] = []
         self._log: list[Request] = []
@@ -91,10 +91,12 @@ class StaticServer(BackgroundServer):
             self._pages[path] = (html, dict(headers or {}))
         return self.url(path)
 
-    def add_dir(self, mount: str, root: Path) -> None:
-        """Serve ``root`` under the URL prefix ``mount`` (the longest matching prefix wins)."""
+    def add_dir(self, mount: str, root: Path, *, substitute: bool = True) -> None:
+        """Serve ``root`` under the URL prefix ``mount`` (the longest matching prefix wins).
+        ``substitute=False`` serves its HTML verbatim, without the substitutions (e.g. the
+        docs site, whose pages quote the placeholders)."""
         with self._lock:
-            self._mounts.append((_mount_prefix(mount), Path(root)))
+            self._mounts.append((_mount_prefix(mount), Path(root), substitute))
             self._mounts.sort(key=lambda m: len(m[0]), reverse=True)
 
     def fail_path(self, suffix: str, status: int = 404) -> None:
@@ -109,15 +111,16 @@ class StaticServer(BackgroundServer):
 
     # resolution -----------------------------------------------------------------
 
-    def _find(self, path: str) -> Path | str | None:
-        """The file for a URL path, a redirect target (str) for a directory without "/"."""
+    def _find(self, path: str) -> tuple[Path, bool] | str | None:
+        """The file for a URL path and whether its mount substitutes, or a redirect target
+        (str) for a directory without "/"."""
         decoded = unquote(path)
         parts = decoded.split("/")
         if ".." in parts or "\x00" in decoded or "\\" in decoded:
             return None  # never leave a root
         with self._lock:
             mounts = list(self._mounts)
-        for prefix, root in mounts:
+        for prefix, root, substitute in mounts:
             if decoded + "/" == prefix:
                 return path + "/"
             if not decoded.startswith(prefix):
@@ -131,7 +134,7 @@ class StaticServer(BackgroundServer):
             elif decoded.endswith("/"):
                 continue
             if target.is_file():
-                return target
+                return target, substitute
         return None
 
     def respond(
@@ -156,8 +159,9 @@ class StaticServer(BackgroundServer):
             return 301, merge_headers(self.headers, {"Location": location}), b""
         if found is None:
             return self._error(404)
+        found, substitute = found
         headers = merge_headers(self.headers, {"Content-Type": content_type(found.name)})
-        if found.suffix.lower() in (".html", ".htm"):
+        if substitute and found.suffix.lower() in (".html", ".htm"):
             return 200, headers, self._substitute(found.read_text(encoding="utf-8")).encode()
         if not self.production:
             return 200, headers, found

@@ -1,7 +1,7 @@
 """The browser edge: the only code that imports ``js`` or ``pyodide``.
 
 It adapts the browser to the core's ports (localStorage, fetch, console, timers,
-DOM events) and starts the tracker::
+DOM events) and starts the tracker:
 
     from adtracker.browser import start
     tracker = start({"beacon_origins": "https://events.newtail-media.newtail.com.br"})
@@ -9,7 +9,10 @@ DOM events) and starts the tracker::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers and the API docs (griffe); at run time: __getattr__
+    from adtracker.browser.boot import current, start
 
 __all__ = ["current", "start"]
 

@@ -116,13 +116,13 @@ def start(
 ) -> Tracker:
     """Start the tracker in this page and return it (once per page; later calls return it).
 
-    From Python (PyScript, a Pyodide page)::
+    From Python (PyScript, a Pyodide page):
 
         from adtracker.browser import start
         tracker = start({"beacon_origins": "https://events.newtail-media.newtail.com.br",
                          "user_id": "customer-42"})
 
-    ``config`` is a :class:`~adtracker.config.TrackerConfig` or a mapping of its fields
+    ``config`` is an ``adtracker.TrackerConfig`` or a mapping of its fields
     (or of the script tag's attribute names). Bad values are reported on the console
     and their defaults apply. The tracker then reports ad clicks (one delegated
     listener), impressions and views (observers) by itself; call its methods for

@@ -8,7 +8,7 @@ import pytest
 
 from bench.pages import REPORT_PATH
 from bench.report import TARGETS, targets
-from bench.views import per_view
+from bench.views import by_url, per_view
 
 R1, R2 = f"{REPORT_PATH}?d=1", f"{REPORT_PATH}?d=2"
 
@@ -20,18 +20,28 @@ R1, R2 = f"{REPORT_PATH}?d=1", f"{REPORT_PATH}?d=2"
         # headers and body of one response are two writes; the report splits the views
         (
             [("/dist/a.js", 100), ("/dist/a.js", 900), (R1, 50), (R1, 2), ("/dist/a.js", 200)],
-            [[100, 900], [200]],
+            [[("/dist/a.js", 100), ("/dist/a.js", 900)], [("/dist/a.js", 200)]],
         ),
         # pages, favicons and the report itself are not the dist's bytes
         ([("/views/x.html", 5), ("/favicon.ico", 7), (R1, 1)], [[], []]),
         # a report's second write (same URL) does not open a third view
-        ([("/dist/a", 1), (R1, 1), ("/dist/b", 2), (R1, 1), ("/dist/c", 3)], [[1], [2, 3]]),
+        (
+            [("/dist/a", 1), (R1, 1), ("/dist/b", 2), (R1, 1), ("/dist/c", 3)],
+            [[("/dist/a", 1)], [("/dist/b", 2), ("/dist/c", 3)]],
+        ),
         # anything after the last report belongs to no view
-        ([(R1, 1), ("/dist/b", 2), (R2, 1), ("/dist/late", 9)], [[], [2]]),
+        ([(R1, 1), ("/dist/b", 2), (R2, 1), ("/dist/late", 9)], [[], [("/dist/b", 2)]]),
     ],
 )
 def test_traffic_is_split_into_views_at_each_report(entries, expected) -> None:
     assert per_view(entries, 2) == expected
+
+
+def test_bytes_and_requests_are_summed_per_url_in_first_seen_order() -> None:
+    entries = [("/dist/b.wasm", 300), ("/dist/a.js", 10), ("/dist/b.wasm", 700), ("/dist/a.js", 5)]
+    assert by_url(entries) == {"/dist/b.wasm": 1000, "/dist/a.js": 15}
+    assert list(by_url(entries)) == ["/dist/b.wasm", "/dist/a.js"]
+    assert by_url([]) == {}
 
 
 def test_targets_are_met_missed_or_not_measured() -> None:

@@ -162,6 +162,22 @@ def test_add_dir_serves_another_folder(server, tmp_path):
     assert get(server.url(MOUNT + "tracker.js"))[0] == 200
 
 
+def test_docs_site_directory_urls_served_verbatim(server, tmp_path):
+    """`serve` mounts the mkdocs site at /docs/: its directory URLs (``/docs/embedding/``)
+    serve that folder's index.html, and its pages, which quote the placeholders, are
+    served without the substitutions."""
+    site = tmp_path / "docs-site"
+    (site / "embedding").mkdir(parents=True)
+    (site / "index.html").write_text("<p>home</p>")
+    (site / "embedding" / "index.html").write_text("<p>no __COLLECTOR_ORIGIN__ here</p>")
+    server.add_dir("/docs/", site, substitute=False)
+    assert get(server.url("/docs/"))[2] == b"<p>home</p>"
+    assert get(server.url("/docs/embedding/"))[2] == b"<p>no __COLLECTOR_ORIGIN__ here</p>"
+    status, headers, _ = raw(server, "/docs/embedding")
+    assert (status, headers["location"]) == (301, "/docs/embedding/")
+    assert get(server.url(MOUNT + "index.html"))[2] == b"<h1>http://c:1</h1>"  # others still
+
+
 def test_fail_path(server):
     server.fail_path("pyodide.asm.wasm", 503)
     server.fail_path("/missing-on-purpose.js")
