@@ -13,29 +13,29 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from adtracker.limits import DAY_SECONDS
+from adtracker.models import HostId
+from adtracker.places import IdPlace
 from adtracker.urls import normalize_origin
-from adtracker.vocabulary import Consent
+from adtracker.vocabulary import Consent, ConsentSource
 
+# Every host VTEX's documents send VTEX Ads events to, allowed by default:
+# - the live guides (clicks, impressions, views, conversions) and 5.6-events.md of
+#   vtex/vtexads-api-docs: conversions go here by default (VTEX's documented endpoint);
 DEFAULT_BEACON_ORIGIN = "https://events.newtail-media.newtail.com.br"
-# VTEX's own documentation shows event URLs on two hosts: the live guides and
-# 5.6-events.md use the first, VTEX-branded pages (Get ads banner examples, "Ads events
-# notification") the second. Real Get ads responses may carry either, so both are
-# allowed by default; conversions still go to the first (VTEX's documented endpoint).
+# - VTEX-branded pages (Get ads banner examples, "Ads events notification"): real Get
+#   ads responses may carry event URLs on it;
 VTEX_ADS_EVENTS_ORIGIN = "https://events-api.ads.vtex.com"
-DEFAULT_BEACON_ORIGINS = (DEFAULT_BEACON_ORIGIN, VTEX_ADS_EVENTS_ORIGIN)
+# - the conversion endpoint of 5.7-transparent-integration.md, and the host VTEX's older
+#   IO apps post conversions to (the CSP example of 5.2-vtex-integration.md lists it).
+NEWTAIL_MEDIA_ORIGIN = "https://newtail-media.newtail.com.br"
+DEFAULT_BEACON_ORIGINS = (DEFAULT_BEACON_ORIGIN, VTEX_ADS_EVENTS_ORIGIN, NEWTAIL_MEDIA_ORIGIN)
 DEFAULT_CONVERSION_URL = DEFAULT_BEACON_ORIGIN + "/v1/beacon/conversion"
-MAX_ID_LENGTH = 256
 
 
 def _split_origins(value: object) -> object:
     if isinstance(value, str):
         return tuple(value.split())
     return value
-
-
-HostId = Annotated[
-    str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
 
 
 class TrackerConfig(BaseModel):
@@ -46,7 +46,9 @@ class TrackerConfig(BaseModel):
     ``data-debug`` → ``debug``, ``data-session-ttl-days`` → ``session_ttl_days``,
     ``data-consent`` → ``consent``, ``data-request-timeout`` → ``request_timeout``,
     ``data-conversion-url`` → ``conversion_url``, ``data-publisher-id`` → ``publisher_id``,
-    ``data-channel`` → ``channel``, ``data-vtex-events`` → ``vtex_events``.
+    ``data-channel`` → ``channel``, ``data-vtex-events`` → ``vtex_events``,
+    ``data-user-id-from`` → ``user_id_from``, ``data-session-id-from`` →
+    ``session_id_from``, ``data-consent-from`` → ``consent_from``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -62,10 +64,27 @@ class TrackerConfig(BaseModel):
     session_id: HostId | None = Field(
         default=None, description="The host's session id; else one is generated and kept."
     )
+    user_id_from: IdPlace | None = Field(
+        default=None,
+        description="Where the store keeps its customer id: cookie:NAME, localStorage:KEY, "
+        "sessionStorage:KEY, or vtex (the VTEX profile id of vtex:userData). Read at start, "
+        "on route changes and before each event; user_id (or identify) still wins.",
+    )
+    session_id_from: IdPlace | None = Field(
+        default=None,
+        description="Where the store keeps its session id: cookie:NAME, localStorage:KEY, "
+        "sessionStorage:KEY, or vtex (the VtexRCMacIdv7 cookie). session_id still wins.",
+    )
     debug: bool = Field(default=False, description="Log every decision to the console.")
     consent: Consent = Field(
         default="granted",
         description='"pending": store and send nothing until granted; "denied": clear and stop.',
+    )
+    consent_from: ConsentSource | None = Field(
+        default=None,
+        description='"gcm" (Google Consent Mode v2\'s ad_storage) or "tcf" (IAB TCF v2.2, '
+        "purposes 1 and 7): the store's consent platform decides; consent is then ignored "
+        "and the tracker is pending until the platform answers.",
     )
     conversion_url: str = Field(
         default=DEFAULT_CONVERSION_URL,
@@ -133,11 +152,18 @@ ATTRIBUTES: dict[str, str] = {
     "publisher-id": "publisher_id",
     "channel": "channel",
     "vtex-events": "vtex_events",
+    "user-id-from": "user_id_from",
+    "session-id-from": "session_id_from",
+    "consent-from": "consent_from",
 }
 # Boolean attributes: present means true, "false"/"0"/"no"/"off" mean false.
 _BOOLEAN_FIELDS = frozenset({"debug", "vtex_events"})
 
 
+# Text attributes where an empty value means "not given".
+_OPTIONAL_TEXT_FIELDS = frozenset(
+    {"user_id", "session_id", "user_id_from", "session_id_from", "consent_from"}
+)
 _FALSE_WORDS = {"false", "0", "no", "off"}
 # data- attributes a host may put on the script tag for other reasons.
 _IGNORED_ATTRIBUTES = frozenset(
@@ -149,9 +175,9 @@ def _attribute_value(field: str, raw: object) -> object:
     """HTML attributes are strings; a present boolean attribute means true."""
     if field in _BOOLEAN_FIELDS and isinstance(raw, str):
         return raw.strip().lower() not in _FALSE_WORDS
-    if field in ("user_id", "session_id") and isinstance(raw, str) and raw.strip() == "":
+    if field in _OPTIONAL_TEXT_FIELDS and isinstance(raw, str) and raw.strip() == "":
         return None  # an empty attribute means "not given"
-    if field == "consent" and isinstance(raw, str):
+    if field in ("consent", "consent_from") and isinstance(raw, str):
         return raw.strip().lower()
     return raw
 

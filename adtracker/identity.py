@@ -1,10 +1,13 @@
-"""user_id and session_id as pure functions of (stored record, config, now).
+"""user_id and session_id as pure functions of (stored record, config, ids found, now).
 
-- user_id: the host's ``data-user-id``, else an anonymous id kept in storage.
-- session_id: the host's ``data-session-id``, else a generated id kept in storage
-  and renewed after ``session_ttl_days`` without activity.
+- user_id: the host's ``data-user-id``, else the id read from ``data-user-id-from``,
+  else an anonymous id kept in storage.
+- session_id: the host's ``data-session-id``, else the id read from
+  ``data-session-id-from``, else a generated id kept in storage and renewed after
+  ``session_ttl_days`` without activity. (See :func:`adtracker.places.choose`.)
 
-:class:`IdentityKeeper` keeps the ids in use and their stored record (``adtracker:ids``).
+:class:`IdentityKeeper` keeps the ids in use and their stored record (``adtracker:ids``),
+and reads the named places when the tracker starts, on route changes and before events.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from adtracker import keys
 from adtracker.config import TrackerConfig
 from adtracker.limits import MAX_CLOCK_SKEW_SECONDS
 from adtracker.models import EventBody, IdentityRecord
+from adtracker.places import NOTHING, Found, PlacedIds, choose
 from adtracker.ports import Scheduler
 from adtracker.store import Store
 
@@ -37,11 +41,20 @@ def session_expired(record: IdentityRecord, now: float, ttl_seconds: float) -> b
     )
 
 
+def identity_of(config: TrackerConfig, found: Found, record: IdentityRecord) -> Identity:
+    """The ids sent: the host's, else the ones found in their places, else our own."""
+    return Identity(
+        user_id=choose(config.user_id, found.user_id, record.anon_user_id),
+        session_id=choose(config.session_id, found.session_id, record.session_id),
+    )
+
+
 def resolve(
     record: IdentityRecord | None,
     config: TrackerConfig,
     now: float,
     new_id: Callable[[], str],
+    found: Found = NOTHING,
 ) -> tuple[Identity, IdentityRecord]:
     """The ids to send now, and the record to store."""
     anon = record.anon_user_id if record else new_id()
@@ -50,10 +63,7 @@ def resolve(
     else:
         session = record.session_id
     updated = IdentityRecord(anon_user_id=anon, session_id=session, session_seen=now)
-    return (
-        Identity(user_id=config.user_id or anon, session_id=config.session_id or session),
-        updated,
-    )
+    return identity_of(config, found, updated), updated
 
 
 def needs_touch(record: IdentityRecord, now: float) -> bool:
@@ -69,30 +79,44 @@ class IdentityKeeper:
         new_id: Callable[[], str],
         scheduler: Scheduler,
         granted: Callable[[], bool],
+        places: PlacedIds,
     ) -> None:
         self._store = store
         self._new_id = new_id
         self._scheduler = scheduler
         self._granted = granted
+        self._places = places
         self._record: IdentityRecord | None = None
+        self._found = NOTHING  # what the named places held when the ids were last made
         self.current: Identity | None = None
         self.body = ""  # EventBody JSON for the current ids
 
     def resolve(self, config: TrackerConfig, now: float) -> Identity:
-        """Read the stored record, renew what expired, and store it back."""
+        """Read the places and the stored record, renew what expired, and store it back."""
+        self._found = self._places.read(config.user_id, config.session_id)
         stored = self._store.read(keys.IDS, IdentityRecord)
-        self.current, self._record = resolve(stored, config, now, self._new_id)
-        self.body = EventBody(
-            user_id=self.current.user_id, session_id=self.current.session_id
-        ).model_dump_json()
+        self.current, self._record = resolve(stored, config, now, self._new_id, self._found)
+        self._make_body()
         self._store.write(keys.IDS, self._record)
         return self.current
 
+    def _make_body(self) -> None:
+        assert self.current is not None
+        self.body = EventBody(
+            user_id=self.current.user_id, session_id=self.current.session_id
+        ).model_dump_json()
+
     def for_event(self, config: TrackerConfig, now: float) -> Identity:
-        """The ids for an event now: a new session after the TTL; activity noted off the path."""
+        """The ids for an event now: the places read again (cheap when nothing changed), a
+        new session after the TTL; activity noted off the path."""
         record = self._record
         if record is None or session_expired(record, now, config.session_ttl_seconds):
             return self.resolve(config, now)
+        found = self._places.read(config.user_id, config.session_id)
+        if found is not self._found and found != self._found:  # e.g. the shopper logged in
+            self._found = found
+            self.current = identity_of(config, found, record)
+            self._make_body()
         if needs_touch(record, now):
             self._record = record.model_copy(update={"session_seen": now})
             self._scheduler.soon(self._write_record)

@@ -25,6 +25,10 @@ MAX_CLOCK_SKEW_SECONDS = DAY_SECONDS
 
 # --- what is read ------------------------------------------------------------------------
 
+# A host id (user, session, publisher id; read from a named place too) has at most this
+# many characters.
+MAX_ID_LENGTH = 256
+
 # A response body is read and parsed only up to this size: a hostile or broken server
 # cannot make us spend memory or time on more.
 MAX_RESPONSE_CHARS = 64 * KIB

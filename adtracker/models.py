@@ -3,9 +3,18 @@ server responses read, and records kept in storage."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from adtracker.limits import MAX_ID_LENGTH
+
+#: An id the host gives (``data-user-id``, ``identify``, a named place): 1 to
+#: ``MAX_ID_LENGTH`` characters, no control character.
+HostId = Annotated[
+    str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+HOST_ID: TypeAdapter[str] = TypeAdapter(HostId)
 
 
 class EventBody(BaseModel):

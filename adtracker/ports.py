@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from adtracker.vocabulary import StorageArea
+
 
 class Clock(Protocol):
     def now(self) -> float:
@@ -81,6 +83,19 @@ class Locks(Protocol):
         Where no lock exists it runs ``fn`` anyway; what ``fn`` does must then stay
         safe without one (the outbox's leases make it so).
         """
+        ...
+
+
+class PlaceReader(Protocol):
+    """Where stores keep their ids (``data-user-id-from``, ``data-session-id-from``): the
+    page's cookies and web storage. Any call may raise."""
+
+    def cookies(self) -> str:
+        """Every cookie the page's script can read, as one string (``document.cookie``)."""
+        ...
+
+    def item(self, area: StorageArea, key: str) -> str | None:
+        """``window[area].getItem(key)``: None when there is no such key."""
         ...
 
 

@@ -9,9 +9,20 @@ import json
 
 from pydantic import ValidationError
 
+from adtracker import keys
 from adtracker.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
 from adtracker.models import PrebootClick
 from adtracker.ports import Log
+from adtracker.store import Store
+
+
+def take_stored(store: Store, log: Log) -> list[object]:
+    """The queue the loader stored (``adtracker:preboot``), removed from storage."""
+    raw = store.raw_get(keys.PREBOOT)
+    if raw is None:
+        return []
+    store.remove(keys.PREBOOT)
+    return parse_queue(raw, log)
 
 
 def parse_queue(raw: str, log: Log) -> list[object]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from adtracker.decisions import Decision
 from adtracker.ports import Log, Scheduler
+from adtracker.vocabulary import EventType, Outcome
 
 Observer = Callable[[Decision], None]
 
@@ -44,3 +45,10 @@ class Reporter:
         if self._observer is not None:
             observer = self._observer
             self._scheduler.soon(lambda: observer(decision))
+
+    def outcome(self, event_type: EventType, url: object, outcome: Outcome, reason: str) -> Outcome:
+        """Report what became of an event (:meth:`decide`) and return its outcome."""
+        self.decide(
+            Decision(event_type, url if isinstance(url, str) else repr(url), outcome, reason)
+        )
+        return outcome

@@ -19,25 +19,25 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from adtracker import conversion, dedup, keys, marks, preboot
-from adtracker.config import HostId, TrackerConfig
+from adtracker.config import TrackerConfig
 from adtracker.decisions import Decision
 from adtracker.delivery import Delivery, NoLocks
 from adtracker.identity import Identity, IdentityKeeper
-from adtracker.limits import MAX_MARKS, MAX_WAITING
+from adtracker.limits import MAX_MARKS
+from adtracker.models import HOST_ID
 from adtracker.outbox import OutboxEntry
-from adtracker.ports import Clock, IdSource, Locks, Log, Scheduler, Storage, Transport
+from adtracker.places import PlacedIds
+from adtracker.ports import Clock, IdSource, Locks, Log, PlaceReader, Scheduler, Storage, Transport
 from adtracker.reporting import Observer, Reporter
 from adtracker.store import Store
 from adtracker.urls import check_beacon_url
 from adtracker.vocabulary import CONSENTS, Consent, EventType, Outcome
+from adtracker.waiting import FULL, WaitingEvents
 
-_HOST_ID: TypeAdapter[str] = TypeAdapter(HostId)
 _CONSENT_WORDS = ", ".join(f'"{c}"' for c in CONSENTS[:-1]) + f' or "{CONSENTS[-1]}"'
-# (type, url, when, payload) of an event waiting for consent, in memory only
-_Waiting = tuple[EventType, str, float, dict[str, Any] | None]
 
 
 class Tracker:
@@ -60,6 +60,7 @@ class Tracker:
         log: Log,
         observer: Observer | None = None,
         locks: Locks | None = None,
+        places: PlaceReader | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.config = config
@@ -72,10 +73,12 @@ class Tracker:
         self._store = Store(
             storage, self._log, make_room=lambda store: marks.make_room(store, clock.now())
         )
-        self._consent: Consent = config.consent
+        # With data-consent-from the platform decides: pending until it answers.
+        self._consent: Consent = "pending" if config.consent_from else config.consent
         granted = self._granted
         self._marks = marks.Marks(self._store, clock, scheduler, granted)
-        self._identity = IdentityKeeper(self._store, ids.new_id, scheduler, granted)
+        placed = PlacedIds(config.user_id_from, config.session_id_from, places, self._log)
+        self._identity = IdentityKeeper(self._store, ids.new_id, scheduler, granted, placed)
         self._delivery = Delivery(
             self._store,
             clock=clock,
@@ -89,7 +92,7 @@ class Tracker:
             rand=rand,
         )
         self._origins = frozenset(config.beacon_origins)
-        self._waiting: list[_Waiting] = []
+        self._waiting = WaitingEvents()  # while consent is pending
         self._viewed: set[str] = set()  # view URLs sent in this page view
         self._started = False
 
@@ -123,7 +126,7 @@ class Tracker:
             self._log.debug("consent denied: cleared every adtracker: key; the tracker is stopped")
         elif value == "granted" and previous != "granted" and self._started:
             self._log.debug(f"consent granted: sending {len(self._waiting)} waiting event(s)")
-            waiting, self._waiting = self._waiting, []
+            waiting = self._waiting.take()
             self.start()
             for event_type, url, when, payload in waiting:
                 self._safely(event_type, url, when, payload)
@@ -139,7 +142,7 @@ class Tracker:
     def identify(self, user_id: object) -> bool:
         """Use the store's customer id from now on (after login)."""
         try:
-            valid = _HOST_ID.validate_python(user_id)
+            valid = HOST_ID.validate_python(user_id)
         except ValidationError as exc:
             self._log.error(f"identify: {exc.errors(include_url=False)[0]['msg']}")
             return False
@@ -169,11 +172,7 @@ class Tracker:
 
     def take_over_preboot(self) -> int:
         """Send the clicks the JS loader recorded before Python ran. Returns how many were sent."""
-        raw = self._store.raw_get(keys.PREBOOT)
-        if raw is None:
-            return 0
-        self._store.remove(keys.PREBOOT)
-        return self.take_over_clicks(preboot.parse_queue(raw, self._log))
+        return self.take_over_clicks(preboot.take_stored(self._store, self._log))
 
     def take_over_clicks(self, items: list[object]) -> int:
         """Send pre-boot clicks (``{"u": url, "t": epoch ms}``) under the usual rules."""
@@ -189,8 +188,11 @@ class Tracker:
         self._delivery.flush()
 
     def new_page_view(self) -> None:
-        """A route change (pushState, popstate) starts a new page view for the view rule."""
+        """A route change (pushState, popstate) starts a new page view for the view rule,
+        and the ids' named places are read again."""
         self._viewed.clear()
+        if self._granted() and self._identity.current is not None:
+            self._identity.for_event(self.config, self._clock.now())
 
     # --- debug ----------------------------------------------------------------------------
 
@@ -255,19 +257,17 @@ class Tracker:
         self, event_type: EventType, url: object, at: float | None, payload: dict[str, Any] | None
     ) -> Outcome:
         if self._consent == "denied":
-            return self._refuse(event_type, url, "consent denied")
+            return self._reporter.outcome(event_type, url, "refused", "consent denied")
         verdict = check_beacon_url(url, self._origins)
         if not verdict.ok:
-            return self._refuse(event_type, url, verdict.reason)
+            return self._reporter.outcome(event_type, url, "refused", verdict.reason)
         assert isinstance(url, str)
         now = self._clock.now()
         when = now if at is None else at
         if self._consent == "pending":
-            if len(self._waiting) >= MAX_WAITING:
-                return self._refuse(event_type, url, f"{MAX_WAITING} events already wait")
-            self._waiting.append((event_type, url, when, payload))
-            self._reporter.decide(Decision(event_type, url, "queued", "waiting for consent"))
-            return "queued"
+            if not self._waiting.hold((event_type, url, when, payload)):
+                return self._reporter.outcome(event_type, url, "refused", FULL)
+            return self._reporter.outcome(event_type, url, "queued", "waiting for consent")
         ids = self._identity.for_event(self.config, now)
         if event_type == "conversion":
             assert payload is not None  # the order, hashed by track_conversion
@@ -277,11 +277,15 @@ class Tracker:
             key, body = prepared
         else:
             if event_type == "view" and url in self._viewed:
-                return self._deduplicated(event_type, url, "viewed in this page view")
+                return self._reporter.outcome(
+                    event_type, url, "deduplicated", "viewed in this page view"
+                )
             key = dedup.dedup_key(event_type, ids.user_id, ids.session_id, url)
             body = self._identity.body
         if self._marks.seen(key, when):
-            return self._deduplicated(event_type, url, "already sent in its window")
+            return self._reporter.outcome(
+                event_type, url, "deduplicated", "already sent in its window"
+            )
         self._marks.add(key, dedup.expiry_for(event_type, when))
         if event_type == "view":
             self._viewed.add(url)
@@ -290,18 +294,8 @@ class Tracker:
         )
         outcome = self._delivery.submit(entry)
         reason = "" if outcome == "sent" else "offline: queued"
-        self._reporter.decide(Decision(event_type, url, outcome, reason))
-        return outcome
-
-    def _deduplicated(self, event_type: EventType, url: str, reason: str) -> Outcome:
-        self._reporter.decide(Decision(event_type, url, "deduplicated", reason))
-        return "deduplicated"
+        return self._reporter.outcome(event_type, url, outcome, reason)
 
     def _refuse_conversion(self, reason: str) -> Outcome:
         self._log.error(f"conversion not sent: {reason}")
-        return self._refuse("conversion", self.config.conversion_url, reason)
-
-    def _refuse(self, event_type: EventType, url: object, reason: str) -> Outcome:
-        shown = url if isinstance(url, str) else repr(url)
-        self._reporter.decide(Decision(event_type, shown, "refused", reason))
-        return "refused"
+        return self._reporter.outcome("conversion", self.config.conversion_url, "refused", reason)

@@ -28,6 +28,17 @@ COMMAND_NAMES: tuple[CommandName, ...] = get_args(CommandName)
 Consent = Literal["granted", "pending", "denied"]
 CONSENTS: tuple[Consent, ...] = get_args(Consent)
 
+# Where the store's consent platform publishes the shopper's choice (``data-consent-from``):
+# Google Consent Mode v2 (``dataLayer``) or the IAB TCF v2.2 API (``__tcfapi``).
+ConsentSource = Literal["gcm", "tcf"]
+CONSENT_SOURCES: tuple[ConsentSource, ...] = get_args(ConsentSource)
+
+# Where the store keeps an id (``data-user-id-from``, ``data-session-id-from``): a cookie,
+# a storage key, or ``vtex``, VTEX's own identifiers (see ``adtracker.places``).
+IdPlaceKind = Literal["cookie", "localStorage", "sessionStorage", "vtex"]
+ID_PLACE_KINDS: tuple[IdPlaceKind, ...] = get_args(IdPlaceKind)
+StorageArea = Literal["localStorage", "sessionStorage"]
+
 # What became of one event, as reported to observers and debug logs:
 # - sent: handed to the network; queued: kept (offline, or waiting for consent);
 # - delivered: a 2xx answer; rejected: an answer that says never again (4xx, redirect);

@@ -36,6 +36,7 @@ from pydantic import (
 )
 
 from adtracker.conversion import iso_utc
+from adtracker.limits import MAX_ID_LENGTH
 from adtracker.vocabulary import PLATFORM_EVENTS
 
 ORDER_PLACED = "vtex:orderPlaced"
@@ -48,7 +49,6 @@ USER_DATA = "vtex:userData"
 #: (web/src/tracker.js) records the same names before Python starts;
 #: tests/unit/test_vtex_events.py pins the two together.
 EVENT_NAMES = PLATFORM_EVENTS
-MAX_ID_LENGTH = 256
 MAX_PRODUCTS = 500
 #: A phone with fewer digits is not a phone number (VTEX sends "+55…" E.164 numbers).
 MIN_PHONE_DIGITS = 8
@@ -245,19 +245,23 @@ def order_from_message(message: Mapping[str, Any]) -> MappedOrder | str:
 
 
 def user_id_to_apply(
-    data: UserData, current: str | None, applied: str | None
+    data: UserData, current: str | None, applied: str | None, other_place: str | None = None
 ) -> tuple[str | None, str]:
     """The user id a ``vtex:userData`` message sets, or None and why not.
 
     The host's own id wins: ``data-user-id`` (or an ``identify`` command) is the store's
     customer id, chosen deliberately and stable across channels, as VTEX Ads asks; a
     platform event must not silently replace it. VTEX's profile id replaces only the
-    anonymous id (or an id an earlier ``userData`` set: ``applied``).
+    anonymous id (or an id an earlier ``userData`` set: ``applied``). When
+    ``data-user-id-from`` names another place than ``vtex`` (``other_place``), the store
+    said where its user id lives: the profile id is not used either.
     """
     if not data.isAuthenticated or data.id is None:
         return None, "the shopper is not logged in (isAuthenticated is not true, or no id)"
     if current is not None and current != applied:
         return None, "the host set user_id (data-user-id or identify), which wins"
+    if other_place is not None:
+        return None, f"data-user-id-from names where user_id lives ({other_place})"
     if current == data.id:
         return None, "already identified"
     return data.id, ""

@@ -30,10 +30,15 @@ __all__ = ["EVENT_NAMES", "VtexEvents"]
 
 
 class VtexEvents:
-    """Applies VTEX storefront messages to a tracker. Never raises."""
+    """Applies VTEX storefront messages to a tracker. Never raises.
 
-    def __init__(self, tracker: Tracker) -> None:
+    With ``orders=False`` (``data-user-id-from="vtex"`` without ``data-vtex-events``) only
+    ``vtex:userData`` is read: orders are ignored silently.
+    """
+
+    def __init__(self, tracker: Tracker, *, orders: bool = True) -> None:
         self._tracker = tracker
+        self._orders = orders
         self._log = tracker.log  # debug lines only while the tracker's debug is on
         self._applied: str | None = None  # the user id a userData message set
 
@@ -47,7 +52,7 @@ class VtexEvents:
                 return "ignored"
             name = message.get("eventName")
             if name in (ORDER_PLACED, ORDER_PLACED_TRACKED):
-                return self._order_placed(name, message, at)
+                return self._order_placed(name, message, at) if self._orders else "ignored"
             if name == USER_DATA:
                 return self._user_data(message)
             return "ignored"
@@ -79,8 +84,10 @@ class VtexEvents:
             self._log.error(f"vtex:userData ignored: {why}")
             self._tracker.report(Decision(USER_DATA, "", "refused", why))
             return "refused"
-        current = self._tracker.config.user_id
-        user_id, why = user_id_to_apply(data, current, self._applied)
+        config = self._tracker.config
+        place = config.user_id_from
+        other = None if place is None or place.kind == "vtex" else str(place)
+        user_id, why = user_id_to_apply(data, config.user_id, self._applied, other)
         if user_id is None:
             self._tracker.report(Decision(USER_DATA, "", "ignored", why))
             return "ignored"

@@ -15,10 +15,12 @@ from pyodide.ffi import create_proxy
 
 from adtracker import __version__, commands
 from adtracker.browser.ads import AdWatcher
+from adtracker.browser.consent_sources import follow
 from adtracker.browser.discovery import AdFinder
 from adtracker.browser.dom import ClickListener
 from adtracker.browser.fallback_fetch import install as install_import_fallback
 from adtracker.browser.ffi import js_object, to_py
+from adtracker.browser.places import BrowserPlaces
 from adtracker.browser.platform import (
     BrowserClock,
     ConsoleLog,
@@ -31,6 +33,7 @@ from adtracker.browser.platform import (
 from adtracker.browser.platform_events import PlatformEvents
 from adtracker.browser.routes import RouteWatcher
 from adtracker.config import TrackerConfig, config_from_attributes
+from adtracker.consent_platform import PlatformConsent
 from adtracker.decisions import Decision
 from adtracker.ids import Uuid4Source
 from adtracker.store import MemoryStorage
@@ -76,6 +79,7 @@ def _watch_ads(
     tracker: Tracker,
     clock: BrowserClock,
     scheduler: TimeoutScheduler,
+    places: BrowserPlaces,
     on_error: Callable[[str], None],
 ) -> None:
     """Impressions and views: the finder feeds the watcher; a route change is a new page view."""
@@ -89,6 +93,10 @@ def _watch_ads(
     finder = AdFinder(watcher, scheduler, on_error)
 
     def new_page_view() -> None:
+        consent = _live.get("consent")
+        if consent is not None:  # data-consent-from: the platform may have changed
+            consent.route_changed()
+        places.refresh()  # the ids' places are read afresh (tracker.new_page_view)
         tracker.new_page_view()
         watcher.new_page_view()
         finder.scan(js.document)
@@ -136,6 +144,7 @@ def start(
     locks = WebLocks(log.error)
     clock = BrowserClock()
     scheduler = TimeoutScheduler()
+    places = BrowserPlaces()
     tracker = Tracker(
         settings,
         clock=clock,
@@ -146,6 +155,7 @@ def start(
         log=log,
         observer=_announce,
         locks=locks,
+        places=places,
     )
     install_import_fallback(tracker.log)  # the snapshot path runs on trimmed archives
     if settings.debug:
@@ -156,10 +166,14 @@ def start(
     listener = ClickListener(tracker.track_click, log.error)
     listener.attach()
     _live.update(tracker=tracker, listener=listener, log=log)
+    if settings.consent_from is not None:  # known before start when the platform has spoken
+        follower = PlatformConsent(tracker, settings.consent_from)
+        _live["consent"] = follow(settings.consent_from, follower, log.error)
     tracker.start()
-    _watch_ads(tracker, clock, scheduler, log.error)
-    if settings.vtex_events:  # VTEX storefront events: orderPlaced, userData
-        platform = PlatformEvents(VtexEvents(tracker), log.error)
+    _watch_ads(tracker, clock, scheduler, places, log.error)
+    vtex_user = settings.user_id_from is not None and settings.user_id_from.kind == "vtex"
+    if settings.vtex_events or vtex_user:  # VTEX storefront events: orderPlaced, userData
+        platform = PlatformEvents(VtexEvents(tracker, orders=settings.vtex_events), log.error)
         platform.attach()
         _live["platform"] = platform
         platform.take_over(platform_messages or [])

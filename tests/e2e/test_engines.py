@@ -448,3 +448,67 @@ def test_pushstate_route_change_starts_a_new_page_view(
     tab.wait_outcome("deduplicated", url=imp, timeout=15.0)
     settle(tab)
     assert len(collector.events()) == 1, collector.events()
+
+
+#: A store's consent banner with Google Consent Mode: gtag, and the default before any choice.
+GTAG_DEFAULT_DENIED = (
+    "<script>window.dataLayer = window.dataLayer || [];"
+    "function gtag(){dataLayer.push(arguments);}"
+    "gtag('consent', 'default', {ad_storage: 'denied'});</script>\n"
+)
+OUR_KEYS = "() => Object.keys(localStorage).filter((k) => k.startsWith('adtracker:'))"
+
+
+def test_consent_from_consent_mode(tab: Driver, collector: Collector, shop: Any) -> None:
+    """data-consent-from="gcm": under Consent Mode's default denied the tracker is pending
+    (a click waits; nothing sent, nothing stored); the banner's update granted, seen
+    through the wrapped dataLayer.push, sends it once."""
+    url = beacon(collector, "click", "ad-gcm")
+    attrs = {"data-consent-from": "gcm"}
+    tab.goto(shop(ad(url, "ad"), attrs=attrs, head=GTAG_DEFAULT_DENIED))
+    tab.wait_ready()
+
+    tab.click("#ad")
+    tab.wait_outcome("queued", url=url)
+    settle(tab)
+    assert collector.events() == []
+    assert tab.evaluate(OUR_KEYS) == []
+    tab.evaluate("() => { gtag('consent', 'update', {ad_storage: 'granted'}); }")
+
+    assert len(collector.wait_for(1, timeout=10.0)) == 1
+    tab.wait_outcome("delivered", url=url)
+    settle(tab)
+    assert_clicks(collector, url)
+    assert "adtracker:ids" in tab.evaluate(OUR_KEYS)
+
+
+#: A store's script writing its session cookie; where the browser has the Cookie Store API,
+#: resolves once its change event was dispatched (the tracker's listener runs first).
+WRITE_COOKIE = """(cookie) => new Promise((resolve) => {
+  if (!window.cookieStore) { document.cookie = cookie; resolve("no Cookie Store API"); return; }
+  cookieStore.addEventListener("change", () => resolve("change event"), { once: true });
+  document.cookie = cookie;
+})"""
+
+
+def test_session_id_from_a_cookie_follows_it(tab: Driver, collector: Collector, shop: Any) -> None:
+    """data-session-id-from="cookie:…": each click carries the cookie's value as session_id,
+    also after the store's script changed it (the engine's Cookie Store API, where it has
+    one, says when to read document.cookie again)."""
+    first, second = beacon(collector, "click", "ad-c1"), beacon(collector, "click", "ad-c2")
+    attrs = {"data-session-id": None, "data-session-id-from": "cookie:shop_sid"}
+    head = "<script>document.cookie = 'shop_sid=before-login; path=/';</script>\n"
+    tab.goto(shop(ad(first, "first") + ad(second, "second"), attrs=attrs, head=head))
+    tab.wait_ready()
+    tab.click("#first")
+    assert len(collector.wait_for(1, timeout=10.0)) == 1
+
+    how = tab.evaluate(WRITE_COOKIE, "shop_sid=after-login; path=/")
+    tab.click("#second")
+
+    assert len(collector.wait_for(2, timeout=10.0)) == 2
+    tab.wait_outcome("delivered", url=second)
+    settle(tab)
+    sessions = [e.body_json["session_id"] for e in collector.events()]
+    assert sessions == ["before-login", "after-login"], (sessions, how)
+    assert all(e.body_json["user_id"] == HOST_USER_ID for e in collector.events())

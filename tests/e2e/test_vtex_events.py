@@ -437,19 +437,18 @@ def test_without_the_attribute_nothing_happens(
     assert_no_pii_anywhere(page, page_log)
 
 
-# --------------------------------------------------------------------------- both hosts
+# --------------------------------------------------------------------------- every host
 
-VTEX_HOSTS = ("https://events.newtail-media.newtail.com.br", "https://events-api.ads.vtex.com")
+VTEX_HOSTS = (
+    "https://events.newtail-media.newtail.com.br",
+    "https://events-api.ads.vtex.com",
+    "https://newtail-media.newtail.com.br",
+)
 
 
-def test_ads_on_either_vtex_events_host_are_sent_by_default(
-    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
-):
-    """No data-beacon-origins: an ad whose URLs are on events.newtail-media.newtail.com.br
-    and one on events-api.ads.vtex.com are both tracked (impression and click), byte for
-    byte to those URLs, and a third host is refused. The two real hosts are answered by
-    the local collector through page.route (the test never leaves 127.0.0.1): the
-    browser really sends to those URLs, the collector validates the bodies."""
+def route_to_collector(page: Page, page_log: Any, collector: Collector) -> list[str]:
+    """Answer VTEX's real hosts with the local collector (the test never leaves
+    127.0.0.1, while the browser really sends to those URLs); returns the URLs routed."""
     routed: list[str] = []
 
     def to_collector(route: Route) -> None:
@@ -460,25 +459,37 @@ def test_ads_on_either_vtex_events_host_are_sent_by_default(
     for host in VTEX_HOSTS:
         page_log.routed_hosts.add(host.removeprefix("https://"))
         page.route(f"{host}/**", to_collector)
+    return routed
+
+
+def test_ads_on_every_vtex_events_host_are_sent_by_default(
+    page, page_log, site, collector, make_page, ad_html, wait_ready, grace
+):
+    """No data-beacon-origins: ads whose URLs are on events.newtail-media.newtail.com.br,
+    events-api.ads.vtex.com and newtail-media.newtail.com.br are all tracked (impression
+    and click), byte for byte to those URLs, and another host is refused. The real
+    hosts are answered by the local collector through page.route; the collector
+    validates the bodies."""
+    routed = route_to_collector(page, page_log, collector)
     ads = []
     for n, host in enumerate(VTEX_HOSTS, start=1):
         click = f"{host}/v1/beacon/click/ad-host-{n}?pos={n}&sig=x"
         impression = f"{host}/v1/beacon/impression/ad-host-{n}?pos={n}&sig=x"
         ads.append((click, impression))
-    other = "https://events.example.com/v1/beacon/click/ad-host-3?pos=3"
+    other = "https://events.example.com/v1/beacon/click/ad-host-x?pos=9"
     body = "".join(
         ad_html(click, f"ad {n}", id=f"ad{n}", **{"data-ad-impression-url": impression})
         for n, (click, impression) in enumerate(ads, start=1)
-    ) + ad_html(other, "other", id="ad3")
+    ) + ad_html(other, "other", id="other")
     attrs = {"data-beacon-origins": None}
     page.goto(make_page(site, collector, body, attrs=attrs))
     wait_ready(page)
-    page.click("#ad1")
-    page.click("#ad2")
-    page.click("#ad3")
+    for n in range(1, len(VTEX_HOSTS) + 1):
+        page.click(f"#ad{n}")
+    page.click("#other")
 
-    assert len(wait_collected(page, collector, 4)) == 4
-    page_log.wait_outcome(page, "delivered", count=4)
+    assert len(wait_collected(page, collector, 6)) == 6
+    page_log.wait_outcome(page, "delivered", count=6)
     refused = page_log.wait_outcome(page, "refused", url=other)
     assert "not in data-beacon-origins" in refused[0]["reason"]
     grace(page)
@@ -489,6 +500,34 @@ def test_ads_on_either_vtex_events_host_are_sent_by_default(
     sent = sorted(d["url"] for d in page_log.outcomes("sent"))
     assert sent == sorted(u for pair in ads for u in pair)
     assert [r.url for r in page_log.requests if "example.com" in r.url] == []
+
+
+#: Where VTEX's transparent-integration guide (5.7-transparent-integration.md) and its
+#: older IO apps post conversions: not on the events. host.
+GUIDE_CONVERSION_URL = "https://newtail-media.newtail.com.br/v1/beacon/conversion"
+
+
+def test_conversion_url_of_the_transparent_integration_guide_is_allowed_by_default(
+    page, page_log, site, collector, make_page, wait_ready, grace
+):
+    """A store that follows VTEX's transparent-integration guide sets data-conversion-url
+    to its endpoint and nothing else: the order goes there (answered by the collector
+    through page.route), with no data-beacon-origins to edit."""
+    routed = route_to_collector(page, page_log, collector)
+    attrs = vtex_attrs(
+        collector, **{"data-conversion-url": GUIDE_CONVERSION_URL, "data-beacon-origins": None}
+    )
+    page.goto(make_page(site, collector, "<p>Order placed</p>", attrs=attrs))
+    wait_ready(page)
+    post(page, ORDER)
+
+    assert len(wait_collected(page, collector, 1)) == 1
+    page_log.wait_outcome(page, "delivered", url=GUIDE_CONVERSION_URL)
+    grace(page)
+    events = collector.events()
+    assert len(events) == 1, events
+    assert_the_order(events[0], HOST_USER_ID, HOST_SESSION_ID)
+    assert routed == [GUIDE_CONVERSION_URL]
 
 
 # --------------------------------------------------------------------------- from Python

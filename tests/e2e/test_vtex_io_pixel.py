@@ -2,7 +2,7 @@
 builder fills ``{{settings.…}}``, in a real page in Chromium: it boots and tracks.
 
 The settings leave the beacon origins empty, as most stores will: the tracker then
-uses its default allow-list (VTEX Ads' two event hosts) and its default conversion URL,
+uses its default allow-list (every VTEX Ads event host) and its default conversion URL,
 https://events.newtail-media.newtail.com.br/v1/beacon/conversion. Those hosts are
 answered by the local collector through ``page.route``, so the test never leaves
 127.0.0.1 while the browser really sends to VTEX's URLs.

@@ -147,8 +147,33 @@ class Rig:
     decisions: list[Decision]
 
 
+class FakePlaces:
+    """The page's cookies and web storage, as the PlaceReader port reads them."""
+
+    def __init__(self, cookies: str = "") -> None:
+        self.cookie_header = cookies
+        self.storage: dict[tuple[str, str], str] = {}
+        self.reads = 0
+        self.broken: Exception | None = None
+
+    def cookies(self) -> str:
+        self.reads += 1
+        if self.broken is not None:
+            raise self.broken
+        return self.cookie_header
+
+    def item(self, area: str, key: str) -> str | None:
+        self.reads += 1
+        if self.broken is not None:
+            raise self.broken
+        return self.storage.get((area, key))
+
+
 def make_rig(
-    storage: object | None = None, clock: FakeClock | None = None, **config: object
+    storage: object | None = None,
+    clock: FakeClock | None = None,
+    places: FakePlaces | None = None,
+    **config: object,
 ) -> Rig:
     clock = clock or FakeClock()
     store = MemoryStorage() if storage is None else storage
@@ -165,6 +190,7 @@ def make_rig(
         scheduler=scheduler,
         log=log,
         observer=decisions.append,
+        places=places,
         rand=lambda: 0.5,
     )
     return Rig(tracker, clock, store, transport, scheduler, log, decisions)  # type: ignore[arg-type]

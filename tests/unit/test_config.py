@@ -12,10 +12,11 @@ def test_defaults_when_nothing_given() -> None:
     config, problems = config_from_attributes({})
     assert problems == []
     assert config == TrackerConfig()
-    # Both of VTEX Ads' documented event hosts, the conversion URL on the first.
+    # Every VTEX Ads event host VTEX's documents use, the conversion URL on the first.
     assert config.beacon_origins == (
         "https://events.newtail-media.newtail.com.br",
         "https://events-api.ads.vtex.com",
+        "https://newtail-media.newtail.com.br",
     )
     assert DEFAULT_BEACON_ORIGIN == "https://events.newtail-media.newtail.com.br"
     assert config.conversion_url == DEFAULT_CONVERSION_URL

@@ -69,3 +69,50 @@ def test_loader_consent_rule_matches_python() -> None:
     loader = [_as_loader_uses_it(v) for v in json.loads(out.stdout)]
     python = [_python_rule(v) for v in VALUES]
     assert loader == python, list(zip(VALUES, loader, python, strict=True))
+
+
+#: data-user-id-from values: the loader must keep VTEX's pre-boot messages exactly when
+#: Python reads the user id from vtex:userData.
+PLACES: list[str | None] = [
+    None,
+    "",
+    "vtex",
+    " VTEX ",
+    "Vtex:",
+    "vtex : ",
+    "\u00a0vtex\t",
+    "vtex:x",
+    "vtex::",
+    "cookie:vtex",
+    "vtexx",
+    "localStorage:uid",
+]
+
+
+def _loader_vtex_user_expression() -> str:
+    match = re.search(r"^\s*var vtexUser = (.+);$", LOADER.read_text(encoding="utf-8"), re.M)
+    assert match, "tracker.js no longer has its one-line `var vtexUser = …;` rule"
+    return match[1]
+
+
+def _python_reads_vtex_user_data(value: str | None) -> bool:
+    config = config_from_attributes({} if value is None else {"user-id-from": value})[0]
+    return config.user_id_from is not None and config.user_id_from.kind == "vtex"
+
+
+def test_loader_vtex_user_rule_matches_python() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed (build.py needs it too)")
+    script = (
+        f"const values = {json.dumps(PLACES)};\n"
+        "console.log(JSON.stringify(values.map((v) => {\n"
+        '  const attrs = v === null ? {} : { "user-id-from": v };\n'
+        f"  return {_loader_vtex_user_expression()};\n"
+        "})));\n"
+    )
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    loader = json.loads(out.stdout)
+    python = [_python_reads_vtex_user_data(v) for v in PLACES]
+    assert loader == python, list(zip(PLACES, loader, python, strict=True))
+    assert any(loader) and not all(loader)

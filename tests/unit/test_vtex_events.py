@@ -24,7 +24,7 @@ from adtracker.vtex_events import (
     user_id_to_apply,
 )
 from adtracker.vtex_handler import VtexEvents
-from tests.unit.fakes import ORIGIN, make_rig
+from tests.unit.fakes import ORIGIN, FakePlaces, make_rig
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = json.loads((ROOT / "tests" / "data" / "vtex-order-placed.json").read_text())
@@ -277,6 +277,34 @@ def test_user_data_rule(
     user_id, why = user_id_to_apply(UserData.model_validate(msg), current, applied)
     assert user_id == expected
     assert (why == "") is (expected is not None)
+
+
+def test_user_data_is_not_used_when_the_store_named_another_place() -> None:
+    user_id, why = user_id_to_apply(UserData.model_validate(LOGGED_IN), None, None, "cookie:uid")
+    assert user_id is None and "data-user-id-from names where user_id lives (cookie:uid)" in why
+    # an id the host set still wins first, whatever the place
+    user_id, why = user_id_to_apply(UserData.model_validate(LOGGED_IN), "c-1", None, "cookie:uid")
+    assert user_id is None and "host set user_id" in why
+
+
+def test_with_only_user_id_from_vtex_orders_are_ignored_and_user_data_identifies() -> None:
+    rig = make_rig(publisher_id="pub-1", user_id_from="vtex", session_id="s-1")
+    rig.tracker.start()
+    vtex = VtexEvents(rig.tracker, orders=False)
+    assert vtex.handle(message()) == "ignored"
+    assert vtex.handle(LOGGED_IN) == "identified"
+    rig.scheduler.run()
+    assert rig.transport.sent == []
+    assert [(d.type, d.outcome) for d in rig.decisions] == [("vtex:userData", "identified")]
+    assert rig.tracker.identity is not None and rig.tracker.identity.user_id == "vtex-profile-1"
+
+
+def test_user_data_leaves_a_user_id_read_from_another_place() -> None:
+    places = FakePlaces("uid=customer-9")
+    rig = make_rig(places=places, vtex_events=True, user_id_from="cookie:uid")
+    rig.tracker.start()
+    assert VtexEvents(rig.tracker).handle(LOGGED_IN) == "ignored"
+    assert rig.tracker.identity is not None and rig.tracker.identity.user_id == "customer-9"
 
 
 # --- the handler on the real Tracker --------------------------------------------------------

@@ -3,8 +3,9 @@
  * This file is deliberately tiny and takes no tracking decisions. It:
  *   1. finds its own base URL (everything else loads relative to it);
  *   2. records ad clicks made before Python is ready (URL and time) in localStorage
- *      ("adtracker:preboot"; in memory while consent is pending), so none is lost
- *      if the click navigates away;
+ *      ("adtracker:preboot"; in memory while consent is pending, by data-consent or by
+ *      the consent platform data-consent-from names), so none is lost if the click
+ *      navigates away;
  *   3. keeps adTracker.push([...]) commands, with their time, for Python to replay,
  *      and (with data-vtex-events) VTEX's own storefront messages, in memory only;
  *   4. after the page's load event, imports boot.mjs from the content-hashed runtime
@@ -84,13 +85,61 @@
   // it by tests/unit/test_loader_rules.py.
   var consent = String(attrs.consent || "granted").trim().toLowerCase();
 
+  // data-consent-from: the store's consent platform decides, as in Python
+  // (adtracker/consent_mode.py, adtracker/tcf.py); tests/unit/test_loader_consent.py runs
+  // both on one table. Until it is known, a pre-boot click stays in memory.
+  var consentFrom = String(attrs["consent-from"] || "").trim().toLowerCase();
+  var fromPlatform = consentFrom === "gcm" || consentFrom === "tcf";
+  function isObject(v) { return !!v && typeof v === "object" && !Array.isArray(v); }
+  function consentModeState(layer) { // gtag's pushes (arguments objects) in dataLayer
+    var update = null, all = null, regional = {};
+    for (var i = 0; Array.isArray(layer) && i < layer.length; i++) {
+      var c = layer[i];
+      if (Object.prototype.toString.call(c) !== "[object Arguments]" || c[0] !== "consent") continue;
+      var p = c[2], v = isObject(p) ? p.ad_storage : null, r = isObject(p) ? p.region : null;
+      var regionOk = r == null || typeof r === "string" ||
+        (Array.isArray(r) && r.every(function (x) { return typeof x === "string"; }));
+      if ((c[1] !== "default" && c[1] !== "update") || (v !== "granted" && v !== "denied") || !regionOk) continue;
+      if (c[1] === "update") update = v;
+      else if (r != null && r.length) regional[v] = true;
+      else all = v;
+    }
+    return update || (all === "granted" && !regional.denied ? "granted" : "pending");
+  }
+  function tcfConsent(tc, success) { // null: this answer changes nothing
+    if (success !== true || !isObject(tc)) return null;
+    var applies = tc.gdprApplies, purpose = tc.purpose, c = purpose == null ? null : purpose.consents;
+    if ((applies != null && typeof applies !== "boolean") || (purpose != null && !isObject(purpose)) ||
+      (c != null && !isObject(c)) || tc.cmpStatus === "error") return null;
+    if (applies === false) return "granted";
+    if (tc.eventStatus === "cmpuishown") return "pending";
+    if (tc.eventStatus !== "tcloaded" && tc.eventStatus !== "useractioncomplete") return null;
+    return c && c[1] === true && c[7] === true ? "granted" : "denied";
+  }
+  var tcfState = "pending", tcfListener = null;
+  if (consentFrom === "tcf") {
+    try {
+      w.__tcfapi("addEventListener", 2, function (tc, success) {
+        try {
+          tcfState = tcfConsent(tc, success) || tcfState;
+          if (tc && typeof tc.listenerId === "number") tcfListener = tc.listenerId;
+        } catch (_) {}
+      });
+    } catch (_) {} // no CMP (or a broken one): pending; Python says so in debug mode
+  }
+  function consentNow() {
+    if (consentFrom === "gcm") return consentModeState(w.dataLayer);
+    return consentFrom === "tcf" ? tcfState : consent;
+  }
+
   // Pre-boot capture: the same rule Python applies (nearest [data-ad-click-url] on the
   // event's composed path; tests/unit/test_loader_pins.py pins key and selector),
   // only recorded with its time; Python decides what to send.
   var memoryQueue = [];
   function record(e) {
     try {
-      if (consent === "denied") return;
+      var now = consentNow();
+      if (now === "denied") return;
       if (e.type === "auxclick" && e.button !== 1) return;
       // composedPath(), not the target's ancestors: inside a web component the target seen
       // at document level is the host; the path goes through open shadow roots.
@@ -103,7 +152,7 @@
       if (!ad) return;
       var item = { u: ad.getAttribute("data-ad-click-url"), t: Date.now() };
       var stored = false;
-      if (consent !== "pending") { // nothing is stored before consent
+      if (now !== "pending") { // nothing is stored before consent
         try {
           var list = JSON.parse(w.localStorage.getItem(PREBOOT_KEY) || "[]");
           if (!Array.isArray(list)) list = [];
@@ -141,8 +190,13 @@
     } catch (_) {}
   }
   // Python alone parses the attribute's value; recording whenever it is present is safe
-  // (memory only, for this page) and Python drops the messages when it is off.
-  if ("vtex-events" in attrs && consent !== "denied") w.addEventListener("message", recordVtex);
+  // (memory only, for this page) and Python drops the messages when it is off. With
+  // data-user-id-from="vtex" the user id comes from vtex:userData: recorded too (Python's
+  // place rule, adtracker/places.py; tests/unit/test_loader_rules.py pins the two).
+  var vtexUser = /^\s*vtex\s*(:\s*)?$/i.test(attrs["user-id-from"] || "");
+  if (("vtex-events" in attrs || vtexUser) && (fromPlatform || consent !== "denied")) {
+    w.addEventListener("message", recordVtex);
+  }
 
   function wasmBlocked() {
     if (typeof WebAssembly !== "object") return "this browser has no WebAssembly";
@@ -192,6 +246,7 @@
       toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages), toPy(started.notes || [])
     );
     w.removeEventListener("message", recordVtex);
+    if (tcfListener !== null) try { w.__tcfapi("removeEventListener", 2, function () {}, tcfListener); } catch (_) {}
     d.removeEventListener("click", record, listenerOptions);
     d.removeEventListener("auxclick", record, listenerOptions);
     handedOver = true;
