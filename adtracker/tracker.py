@@ -188,8 +188,7 @@ class Tracker:
         self._delivery.flush()
 
     def new_page_view(self) -> None:
-        """A route change (pushState, popstate) starts a new page view for the view rule,
-        and the ids' named places are read again."""
+        """A route change (pushState, popstate): a new page view; the ids' places are read."""
         self._viewed.clear()
         if self._granted() and self._identity.current is not None:
             self._identity.for_event(self.config, self._clock.now())
