@@ -257,20 +257,7 @@ def build() -> Path:
         # and the standard library trimmed to what the tracker imports, each also stored.
         boot_wheels = [s for _, s in staged if not s.name.startswith("micropip-")]
         imported = trim.trace(TRACE_SCRIPT, pyodide, TRACE_FAKES, TRACE_ORDER, boot_wheels)
-        deflated = {w.name: w.name for w in boot_wheels}
-        pydantic = next(w.name for w in boot_wheels if w.name.startswith("pydantic-"))
-        deflated[pydantic] = f"{trim.TRIMMED_DIR}/{pydantic}"
-        omitted = {pydantic: trim.write_trimmed_wheel(
-            pending / pydantic, imported["site"], pending / deflated[pydantic]
-        )}  # fmt: skip
-        trim.write_trimmed_stdlib(
-            pending / STDLIB,
-            imported["stdlib"],
-            pending / trim.TRIMMED_STDLIB,
-            omitted,
-            imported["stdlib_sources"],
-        )
-        deflated[trim.TRIMMED_STDLIB] = trim.TRIMMED_STDLIB
+        deflated = trim.write_trimmed(pending, boot_wheels, STDLIB, imported)
         manifest = archives.write_stored_variants(pending, deflated)
         archives.fill_worker(pending / "snapshot-worker.mjs", manifest)
         runtime = f"r-{assets.runtime_hash(pending)}"

@@ -22,6 +22,7 @@ import subprocess
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from adtracker.import_fallback import INDEX_MODULE
 from buildtools.common import BuildError, log
@@ -37,9 +38,9 @@ EPOCH = (2020, 1, 1, 0, 0, 0)
 
 def trace(
     script: Path, pyodide_dir: Path, fakes: Path, order: Path, wheels: list[Path]
-) -> dict[str, list[str]]:
-    """The files the tracker imports: ``stdlib`` (paths in the zip) and ``site`` (paths
-    in site-packages)."""
+) -> dict[str, Any]:
+    """The files the tracker imports: ``stdlib`` (paths in the zip), ``site`` (paths in
+    site-packages) and ``stdlib_sources`` (the former's sources without docstrings)."""
     log(f"tracing what the tracker imports (Pyodide under Node, {len(wheels)} wheels) …")
     args = ["node", str(script), str(pyodide_dir) + "/", str(fakes), str(order)]
     result = subprocess.run([*args, *map(str, wheels)], capture_output=True, text=True)
@@ -153,3 +154,28 @@ def write_trimmed_stdlib(
     )
     _copy_entries(full, dest, seen.__contains__, {f"{INDEX_MODULE}.py": text}, sources or {})
     return own
+
+
+def write_trimmed(
+    folder: Path, wheels: list[Path], stdlib: str, imported: dict[str, Any]
+) -> dict[str, str]:
+    """Into ``folder`` (the runtime being staged): the trimmed pydantic and standard
+    library, from the trace's ``imported``. Returns, for each archive the snapshot Worker
+    fetches (``wheels`` and the trimmed stdlib), the path of its deflated variant."""
+    deflated = {w.name: w.name for w in wheels}
+    pydantic = next(w.name for w in wheels if w.name.startswith("pydantic-"))
+    deflated[pydantic] = f"{TRIMMED_DIR}/{pydantic}"
+    omitted = {
+        pydantic: write_trimmed_wheel(
+            folder / pydantic, imported["site"], folder / deflated[pydantic]
+        )
+    }
+    write_trimmed_stdlib(
+        folder / stdlib,
+        imported["stdlib"],
+        folder / TRIMMED_STDLIB,
+        omitted,
+        imported["stdlib_sources"],
+    )
+    deflated[TRIMMED_STDLIB] = TRIMMED_STDLIB
+    return deflated
