@@ -202,18 +202,32 @@ def test_order_placed_before_ready_is_kept_in_memory_and_sent_once(
     evil = other_site.add_page("/evil.html", FORGER % json.dumps(forged))
     same = site.add_page("/shop/same-origin-frame.html", FORGER % json.dumps(forged))
     held = hold_requests(page, SLOW_HERO)
-    body = (
-        f'<img src="{SLOW_HERO}" alt=""><p>Order placed</p>'
-        f'<iframe id="evil" src="{evil}"></iframe><iframe id="same" src="{same}"></iframe>'
-    )
+    body = f'<img src="{SLOW_HERO}" alt=""><p>Order placed</p>'
     attrs = vtex_attrs(collector, **{"data-user-id": None})
     goto_still_loading(page, make_page(site, collector, body, attrs=attrs))
+    # The forgers' frames come once the loader listens (goto_still_loading waited for it):
+    # a frame in the page's HTML could post before the async loader ran, and a message
+    # nobody listened to is not one the loader ignored (this test failed now and then so).
+    page.evaluate(  # counts what reached the page, after the loader's own listener
+        """() => {
+             window.__e2eVtexSeen = 0;
+             addEventListener("message", (e) => { if (e.data?.eventName) window.__e2eVtexSeen++; });
+           }"""
+    )
+    page.evaluate(
+        """(srcs) => srcs.forEach((src) => {
+             const frame = document.createElement("iframe");
+             frame.src = src;
+             document.body.append(frame);
+           })""",
+        [evil, same],
+    )
 
     post(page, {"eventName": "vtex:userData", "isAuthenticated": True, "id": "vtex-profile-7"})
     post(page, ORDER)
     for src in (evil, same):  # both forgers have posted (each sets its title after)
         wait_frame_posted(page, src)
-    page.wait_for_timeout(300)  # the messages are delivered (a task each)
+    page.wait_for_function("() => window.__e2eVtexSeen === 4")  # all delivered, the loader's first
     assert page.evaluate("() => document.readyState") != "complete"
     assert collector.events() == []
     stored = json.dumps(storage_dump(page), ensure_ascii=False)
