@@ -19,11 +19,8 @@ the same files.
 from __future__ import annotations
 
 import argparse
-import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import matplotlib
 
@@ -34,21 +31,26 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from bench.chart_data import (
+    LONG_TASK_MS,
+    PACKAGES_GROUP,
+    PYODIDE_GROUP,
+    ROWS,
+    TRACKER_GROUP,
+    ResultsError,
+    boot_series,
+    file_group,
+    file_label,
+    human_bytes,
+    representative,
+    when_where,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS_DIR = ROOT / "docs" / "assets" / "perf"
 BYTES_SVG = "first-visit-bytes.svg"
 MAIN_THREAD_SVG = "main-thread.svg"
 
-#: (samples series, row label), top to bottom.
-ROWS: tuple[tuple[str, str], ...] = (
-    ("tracker_cold", "tracker cold"),
-    ("tracker_warm", "tracker warm"),
-    ("bare_cold", "bare loadPyodide cold"),
-    ("bare_warm", "bare loadPyodide warm"),
-    ("plain_cold", "no tracker cold"),
-    ("plain_warm", "no tracker warm"),
-)
-LONG_TASK_MS = 50
 
 #: Text as SVG text (small, searchable), fixed ids, one font everywhere.
 STYLE: dict[str, Any] = {
@@ -62,97 +64,7 @@ STYLE: dict[str, Any] = {
 }
 TASK_COLOR, OTHER_RUNS_COLOR = "#c0392b", "#e6a19a"
 LOAD_COLOR, READY_COLOR = "#555555", "#1e8449"
-TRACKER_GROUP, PACKAGES_GROUP, PYODIDE_GROUP = (
-    "the tracker's own code",
-    "Python packages it needs",
-    "the Pyodide runtime",
-)
 GROUP_COLORS = {TRACKER_GROUP: "#1e8449", PACKAGES_GROUP: "#e08a1e", PYODIDE_GROUP: "#2e6da4"}
-
-
-class ResultsError(ValueError):
-    """The results lack what a chart needs."""
-
-
-def _boot_series(results: dict[str, Any], series: str, keys: tuple[str, ...]) -> list[dict]:
-    """The ``boot`` samples of ``series`` (one view per run), each checked for ``keys``."""
-    boot = (results.get("samples") or {}).get("boot")
-    if not boot:
-        raise ResultsError(
-            "the results have no samples.boot: run the bench's boot part "
-            "(python3 build.py bench --only boot) to draw the charts"
-        )
-    views = boot.get(series)
-    if not views:
-        raise ResultsError(f"the results have no samples.boot.{series} views")
-    for i, view in enumerate(views):
-        missing = [k for k in keys if k not in view]
-        if missing:
-            raise ResultsError(
-                f"samples.boot.{series}[{i}] lacks {', '.join(missing)}: these results come "
-                "from an older bench; run the boot part again (python3 build.py bench --only boot)"
-            )
-    return views
-
-
-def representative(views: list[dict[str, Any]], key: str) -> int:
-    """Index of the median view by ``key`` (the lower median for an even count; views
-    without a value come last)."""
-    order = sorted(range(len(views)), key=lambda i: (views[i][key] is None, views[i][key] or 0, i))
-    return order[(len(order) - 1) // 2]
-
-
-def human_bytes(n: float) -> str:
-    if n >= 1e6:
-        return f"{n / 1e6:.2f} MB"
-    if n >= 1e3:
-        return f"{n / 1e3:.1f} kB"
-    return f"{n:.0f} B"
-
-
-def file_label(url: str) -> str:
-    """A dist URL as a short name: the file's, a wheel's as ``name version (wheel)``."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1]
-    if wheel := re.fullmatch(r"([^-]+)-([^-]+)-.*\.whl", name):
-        return f"{wheel[1]} {wheel[2]} (wheel)"
-    return name
-
-
-def file_group(url: str) -> str:
-    """Whose file a dist URL is: the tracker's own (its loader, boot modules and wheel),
-    a Python package it depends on (another wheel), or the Pyodide runtime."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1]
-    if name == "tracker.js" or (name.endswith(".mjs") and not name.startswith("pyodide")):
-        return TRACKER_GROUP
-    if name.endswith(".whl"):
-        return TRACKER_GROUP if re.match(r"(ad)?tracker-", name) else PACKAGES_GROUP
-    return PYODIDE_GROUP
-
-
-def _load(values: list[float] | None) -> str:
-    return ", ".join(f"{x:.2f}" for x in values) if values else "unknown"
-
-
-def _utc(stamp: str) -> datetime:
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
-
-
-def when_where(results: dict[str, Any]) -> str:
-    """When and where the results were measured, for a chart's footer."""
-    m = results.get("machine") or {}
-    when = results.get("when")
-    if not when or not m:
-        raise ResultsError("the results lack 'when' and 'machine' (when and where they ran)")
-    stamp = _utc(when).strftime("%Y-%m-%d %H:%M")
-    if results.get("started"):  # older results say only when they ended
-        start = _utc(results["started"])
-        stamp = f"{start:%Y-%m-%d %H:%M}–{_utc(when):%H:%M}"
-    return (
-        f"Measured {stamp} UTC on {m.get('cpu', 'unknown CPU')}, {m.get('cores', '?')} cores, "
-        f"{m.get('browser', 'unknown browser')}; load average (1, 5, 15 min) "
-        f"{_load(m.get('load_average_start'))} at the start, "
-        f"{_load(m.get('load_average_end'))} at the end"
-    )
 
 
 def _heading(fig: Figure, title: str, subtitle: str) -> None:
@@ -187,7 +99,7 @@ def _axes(fig: Figure, left: float, right: float, top_in: float, bottom_in: floa
 def bytes_figure(results: dict[str, Any]) -> Figure:
     """Where a first visit's bytes go: each dist file's bytes as sent to a fresh profile
     with the tracker (the run with the median total), largest first."""
-    views = _boot_series(results, "tracker_cold", ("bytes", "bytes_by_url", "requests_by_url"))
+    views = boot_series(results, "tracker_cold", ("bytes", "bytes_by_url", "requests_by_url"))
     run = representative(views, "bytes")
     view = views[run]
     files = sorted(view["bytes_by_url"].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -267,7 +179,7 @@ def main_thread_figure(results: dict[str, Any]) -> Figure:
     the run with the median ready in full, the other runs faint; ``load`` and ready
     marked."""
     keys = ("ready_ms", "load_ms", "tasks")
-    rows = [(label, _boot_series(results, series, keys)) for series, label in ROWS]
+    rows = [(label, boot_series(results, series, keys)) for series, label in ROWS]
     end = 0.0
     for _, views in rows:
         for v in views:
