@@ -38,9 +38,10 @@ VALUES: list[str | None] = [
 ]
 
 
-def _loader_expression() -> str:
-    match = re.search(r"^\s*var consent = (.+);$", LOADER.read_text(encoding="utf-8"), re.M)
-    assert match, "tracker.js no longer has its one-line `var consent = …;` rule"
+def _loader_rule(name: str) -> str:
+    """The expression of the loader's one-line rule ``var <name> = …;``."""
+    match = re.search(rf"^\s*var {name} = (.+);$", LOADER.read_text(encoding="utf-8"), re.M)
+    assert match, f"tracker.js no longer has its one-line `var {name} = …;` rule"
     return match[1]
 
 
@@ -62,7 +63,7 @@ def test_loader_consent_rule_matches_python() -> None:
         f"const values = {json.dumps(VALUES)};\n"
         "console.log(JSON.stringify(values.map((v) => {\n"
         "  const attrs = v === null ? {} : { consent: v };\n"
-        f"  return {_loader_expression()};\n"
+        f"  return {_loader_rule('consent')};\n"
         "})));\n"
     )
     out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
@@ -89,12 +90,6 @@ PLACES: list[str | None] = [
 ]
 
 
-def _loader_vtex_user_expression() -> str:
-    match = re.search(r"^\s*var vtexUser = (.+);$", LOADER.read_text(encoding="utf-8"), re.M)
-    assert match, "tracker.js no longer has its one-line `var vtexUser = …;` rule"
-    return match[1]
-
-
 def _python_reads_vtex_user_data(value: str | None) -> bool:
     config = config_from_attributes({} if value is None else {"user-id-from": value})[0]
     return config.user_id_from is not None and config.user_id_from.kind == "vtex"
@@ -108,7 +103,7 @@ def test_loader_vtex_user_rule_matches_python() -> None:
         f"const values = {json.dumps(PLACES)};\n"
         "console.log(JSON.stringify(values.map((v) => {\n"
         '  const attrs = v === null ? {} : { "user-id-from": v };\n'
-        f"  return {_loader_vtex_user_expression()};\n"
+        f"  return {_loader_rule('vtexUser')};\n"
         "})));\n"
     )
     out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)

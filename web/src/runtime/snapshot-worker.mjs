@@ -133,20 +133,21 @@ async function run(faults) {
   const wasmPromise = fetchOk(BASE + WASM).then((r) => WebAssembly.compileStreaming(r));
   wasmPromise.catch(() => {}); // awaited below; never an unhandled rejection
   const lockText = await (await fetchOk(BASE + "pyodide-lock.json")).text();
-  const lock = JSON.parse(lockText);
-  const wheels = wheelsFor(lock, "adtracker");
-  const keys = cacheKeys(BASE, lock.info.version, await sha256Hex(new TextEncoder().encode(lockText)));
+  const parsed = JSON.parse(lockText);
+  const wheels = wheelsFor(parsed, "adtracker");
+  const lock = { text: lockText, version: parsed.info.version }; // parsed once, passed on
+  const keys = cacheKeys(BASE, lock.version, await sha256Hex(new TextEncoder().encode(lockText)));
   const cache = await openCache(faults);
   Object.assign(entry, { cache, keys });
   if (cache) {
-    const hit = await fromCache(cache, keys, lockText, wasmPromise);
+    const hit = await fromCache(cache, keys, lock, wasmPromise);
     if (hit) return;
   }
-  await fresh(wheels, lockText, cache, keys, wasmPromise);
+  await fresh(wheels, lock, cache, keys, wasmPromise);
 }
 
-async function fromCache(cache, keys, lockText, wasmPromise) {
-  const version = JSON.parse(lockText).info.version;
+async function fromCache(cache, keys, lock, wasmPromise) {
+  const { version } = lock;
   const [metaR, snapR, filesR] = await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.match(k)));
   if (!metaR || !snapR || !filesR) return false; // never stored, or evicted: make a fresh one
   let message;
@@ -166,7 +167,7 @@ async function fromCache(cache, keys, lockText, wasmPromise) {
     const files = { index: meta.index, data };
     const libs = await compileLibs(meta.libs, files);
     const wasm = await wasmPromise;
-    message = { ok: true, from: "cache", snapshot, files, libs, wasm, stdlib, lock: lockText, table: meta.table, handles: meta.handles };
+    message = { ok: true, from: "cache", snapshot, files, libs, wasm, stdlib, lock: lock.text, table: meta.table, handles: meta.handles };
   } catch (err) {
     // Corrupt, truncated or foreign: drop it so the next page view makes a fresh one.
     await dropEntry();
@@ -187,7 +188,7 @@ async function compileLibs(paths, files) {
   );
 }
 
-async function fresh(wheels, lockText, cache, keys, wasmPromise) {
+async function fresh(wheels, lock, cache, keys, wasmPromise) {
   const stdlibPromise = fetchArchive(STDLIB);
   stdlibPromise.catch(() => {}); // awaited below
   const blobs = (await Promise.all(wheels.map((file) => fetchArchive(file)))).map((w) => w.bytes);
@@ -211,7 +212,7 @@ async function fresh(wheels, lockText, cache, keys, wasmPromise) {
   const stdlib = await stdlibPromise;
   const booting = loadPyodide({
     indexURL: BASE,
-    lockFileContents: lockText,
+    lockFileContents: lock.text,
     packageBaseUrl: BASE,
     stdLibURL: stdlib.bytes, // patched option: bytes, not a URL to fetch again
     instantiateWasm: instantiateFrom(wasm, failInstantiate), // patched option: no wasm fetch
@@ -243,7 +244,7 @@ async function fresh(wheels, lockText, cache, keys, wasmPromise) {
   const libPaths = libs.map((lib) => lib.path);
   const meta = {
     format: FORMAT,
-    version: JSON.parse(lockText).info.version,
+    version: lock.version,
     stdlibVariant: stdlib.variant,
     table,
     handles,
@@ -261,7 +262,7 @@ async function fresh(wheels, lockText, cache, keys, wasmPromise) {
     files,
     wasm,
     stdlib, // Pyodide copied it into its file system: the page can have the buffer
-    lock: lockText,
+    lock: lock.text,
     libs: libs.map(({ path, module }) => ({ path, module })),
     table,
     handles,
