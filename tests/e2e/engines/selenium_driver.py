@@ -158,14 +158,30 @@ class SeleniumWebKitDriver(Driver):
         states = ("complete",) if wait_until == "load" else ("interactive", "complete")
         deadline = time.monotonic() + timeout
         while True:
-            state = self._run(
-                "(window.__e2eLeaving || location.href === 'about:blank') ? null "
-                ": document.readyState"
-            )
+            state = self._poll_state()
             if state in states:
                 return
             assert time.monotonic() < deadline, f"webkit: no {wait_until} within {timeout} s"
             time.sleep(0.05)
+
+    def _poll_state(self) -> str | None:
+        """The new document's readyState, or None while the old one is still there or is
+        unloading. A poll that lands on the old document as it unloads fails with "no such
+        frame: Callback was not called before the unload event" (commands do not wait for
+        page loads, so the poll races the navigation): that is "not yet", not a failure."""
+        from selenium.common.exceptions import NoSuchFrameException, WebDriverException
+
+        try:
+            return self._run(  # type: ignore[no-any-return]
+                "(window.__e2eLeaving || location.href === 'about:blank') ? null "
+                ": document.readyState"
+            )
+        except NoSuchFrameException:
+            return None
+        except WebDriverException as err:
+            if "unload" in str(err):
+                return None
+            raise
 
     def _goto(self, url: str, wait_until: str) -> None:
         self._navigate(lambda: self._driver.get(url), wait_until)
