@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 
 BODY = {"user_id": "customer-42", "session_id": "storefront-session-id"}
 CACHE_NAME = "adtracker-snapshot"
-#: A cold snapshot is a whole Pyodide boot in a Worker; storing it gzips ~40 MB.
+#: A cold snapshot is a whole Pyodide boot in a Worker (storing it then is quick).
 STORE_TIMEOUT_MS = 90_000
 
 BOOT_PATH = """() => {
@@ -106,9 +106,9 @@ def test_first_view_restores_a_worker_snapshot_then_the_next_view_reads_the_cach
     click_and_assert_delivered(page, page_log, collector, url)
     assert wait_stored(page) == "stored"
     assert sorted(u.rsplit("/", 1)[1] for u in cached_urls(page)) == [
-        "files.gz",
+        "files.bin",
         "meta.json",
-        "snapshot.gz",
+        "snapshot.pages",
     ]
 
     before = len(site.requests())
@@ -169,7 +169,7 @@ def test_corrupt_cache_entry_boots_normally_and_is_dropped(
 ):
     url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-corrupt")
     wait_ready(page)
-    cached_then_reload(page, page_url, "/snapshot.gz", "async () => 'not gzip at all'")
+    cached_then_reload(page, page_url, "/snapshot.pages", "async () => 'not a snapshot'")
     wait_ready(page)
 
     assert boot_path(page) == "normal"
@@ -221,18 +221,14 @@ def test_function_table_mismatch_boots_normally(
 def test_restore_throwing_boots_normally(
     page, page_log, site, collector, make_page, ad_html, wait_ready
 ):
-    """A cached snapshot of the right size that Pyodide refuses (bad magic number)."""
+    """A cached snapshot of the right size that Pyodide refuses (all zeros: bad magic number)."""
     url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-magic")
     wait_ready(page)
     cached_then_reload(
         page,
         page_url,
-        "/snapshot.gz",
-        """async (old, meta) => {
-          const zeros = new Blob([new Uint8Array(meta.snapshotLength)]).stream()
-            .pipeThrough(new CompressionStream("gzip"));
-          return await new Response(zeros).blob();
-        }""",
+        "/snapshot.pages",
+        "async (old) => new Uint8Array((await old.arrayBuffer()).byteLength)",
     )
     wait_ready(page)
 

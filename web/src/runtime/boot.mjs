@@ -22,6 +22,10 @@ const BASE = new URL("./", import.meta.url).href;
 const WORKER_TIMEOUT_MS = 30000;
 // After the hand-over, how long the worker may take to store the snapshot in the cache.
 const STORE_TIMEOUT_MS = 60000;
+// The Worker's cache writes run while the page restores and are usually done first. If
+// they are not, ready waits up to this long for them, so a shopper who moves on the
+// moment the tracker is ready (the Worker dies with the page) still finds the snapshot.
+const STORE_GRACE_MS = 250;
 
 function noop() {}
 
@@ -98,25 +102,29 @@ function firstAnswer(worker) {
   });
 }
 
-// After a fresh snapshot, the worker compresses and caches it; let it finish, then end it.
-// `early` holds its answer if it came while the page was restoring.
-function retireWorker(worker, fresh, early) {
-  if (!fresh) {
+// The worker's second answer after a fresh snapshot: whether it stored it ({stored}), or
+// null if it failed or took longer than STORE_TIMEOUT_MS.
+function storeAnswer(worker) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), STORE_TIMEOUT_MS);
+    worker.onmessage = (event) => {
+      clearTimeout(timer);
+      resolve(event.data);
+    };
+    worker.onerror = () => {
+      clearTimeout(timer);
+      resolve(null);
+    };
+  });
+}
+
+// After a restore: once the worker has stored its fresh snapshot (`stored` settles), end it.
+function retireWorker(worker, stored) {
+  if (!stored) return worker.terminate();
+  stored.then((data) => {
     worker.terminate();
-    return;
-  }
-  const timer = setTimeout(() => worker.terminate(), STORE_TIMEOUT_MS);
-  const done = (data) => {
-    clearTimeout(timer);
-    worker.terminate();
-    mark(data && data.stored ? "snapshot-stored" : "snapshot-not-stored", data);
-  };
-  if (early.length) return done(early[0]);
-  worker.onmessage = (event) => done(event.data);
-  worker.onerror = () => {
-    clearTimeout(timer);
-    worker.terminate();
-  };
+    if (data) mark(data.stored ? "snapshot-stored" : "snapshot-not-stored", data);
+  });
 }
 
 async function fromSnapshot(faults) {
@@ -134,8 +142,8 @@ async function fromSnapshot(faults) {
     throw err;
   }
   const via = answer.from;
-  const early = [];
-  worker.onmessage = (event) => early.push(event.data);
+  // Listening now: the Worker's "stored" may come while the page restores.
+  const stored = via === "worker" ? storeAnswer(worker) : null;
   await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
   let py;
   try {
@@ -144,7 +152,8 @@ async function fromSnapshot(faults) {
     dropSnapshot(worker);
     throw err;
   }
-  retireWorker(worker, via === "worker", early);
+  retireWorker(worker, stored);
+  if (stored) await Promise.race([stored, new Promise((resolve) => setTimeout(resolve, STORE_GRACE_MS))]);
   return { py, via };
 }
 

@@ -2,13 +2,13 @@
  * the two steps both runs take identically, so the page's heap matches the worker's. */
 
 // Bump when the message or the cached meta changes shape: older cache entries are ignored.
-export const FORMAT = 2; // 2: meta.stdlibVariant
+export const FORMAT = 3; // 2: meta.stdlibVariant; 3: zero pages elided, uncompressed
 
 // Cache Storage entries, keyed by the runtime folder (its name is the hash of every file
 // in it, the wheels included) and the lock file's own hash.
 export function cacheKeys(base, version, lockSha256) {
   const root = `${base}adtracker-snapshot/${FORMAT}/${version}/${lockSha256.slice(0, 16)}/`;
-  return { root, meta: root + "meta.json", snapshot: root + "snapshot.gz", files: root + "files.gz" };
+  return { root, meta: root + "meta.json", snapshot: root + "snapshot.pages", files: root + "files.bin" };
 }
 
 export function sitePackagesOf(Module) {

@@ -5,8 +5,8 @@
  *   {ok: true, from: "cache" | "worker", snapshot, files, wasm, libs, table, handles}
  *   {ok: false, reason}
  * and then, when it made a fresh snapshot, {stored: true, bytes} or {stored: false, reason}
- * once the snapshot is compressed into Cache Storage (or could not be). A later {drop: true}
- * (the page could not restore it) deletes the cache entry and answers {dropped: true}.
+ * once the snapshot is in Cache Storage (or could not be). A later {drop: true} (the page
+ * could not restore it) deletes the cache entry and answers {dropped: true}.
  *
  * Fresh snapshot: fetch the runtime, the standard library and the wheels the lock file
  * lists for "adtracker", each archive in the variant this host sends smallest (see
@@ -14,15 +14,26 @@
  * hook so it sits at the same address on the page, unpack the wheels straight into
  * site-packages (loadPackage would leave JS objects in pyodide.loadedPackages, which a
  * snapshot cannot carry), import the tracker and its models, collect garbage, and take
- * Pyodide's memory snapshot. From the cache: gunzip and compile only.
+ * Pyodide's memory snapshot. Its writes to Cache Storage start before the hand-over (the
+ * non-zero pages, uncompressed: snapshot-pages.mjs), so they are done in well under the
+ * time the page takes to restore, and a shopper who moves on the moment the tracker is
+ * ready still finds it on the next page. From the cache: read and compile only.
+ * One snapshot for all tabs: making one holds a Web Lock; a Worker that finds no cache
+ * entry waits for the lock (at most LOCK_WAIT_MS), then looks again before making its own.
  * Every file is fetched once: Pyodide gets the lock file's text, the compiled wasm and the
  * standard library's bytes from here (options the build's patch adds to the pinned Pyodide,
  * buildtools/pyodide_patch.py), and so does the page, through the answer.
  */
 import { FORMAT, cacheKeys, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
+import { elideZeroPages, restoreZeroPages } from "./snapshot-pages.mjs";
 
 const BASE = new URL("./", import.meta.url).href;
 const CACHE_NAME = "adtracker-snapshot";
+// Held while a snapshot is made and stored: one per origin, whatever the runtime.
+const LOCK_NAME = "adtracker-snapshot";
+// How long a Worker waits for another tab's snapshot before making its own: about a
+// cold start on a slow phone (the page gives the whole Worker 30 s).
+const LOCK_WAIT_MS = 12000;
 const WASM = "pyodide.asm.wasm";
 // The standard library trimmed to what the tracker imports (buildtools/trim.py); the full
 // python_stdlib.zip is fetched only if Python imports something else (import_fallback.py).
@@ -83,13 +94,8 @@ async function openCache(faults) {
   }
 }
 
-function gzip(bytes) {
-  return new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"))).blob();
-}
-
-async function gunzip(response) {
-  const out = response.body.pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(out).arrayBuffer());
+async function bytesOf(response) {
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function sha256Hex(bytes) {
@@ -139,11 +145,39 @@ async function run(faults) {
   const keys = cacheKeys(BASE, lock.version, await sha256Hex(new TextEncoder().encode(lockText)));
   const cache = await openCache(faults);
   Object.assign(entry, { cache, keys });
-  if (cache) {
-    const hit = await fromCache(cache, keys, lock, wasmPromise);
-    if (hit) return;
+  if (!cache) return fresh(wheels, lock, cache, keys, wasmPromise);
+  if (await fromCache(cache, keys, lock, wasmPromise)) return;
+  await oneAtATime(faults, async (waited) => {
+    // Another tab may have stored one while this Worker waited for the lock.
+    if (waited && (await fromCache(cache, keys, lock, wasmPromise))) return;
+    await fresh(wheels, lock, cache, keys, wasmPromise); // resolves once it is stored
+  });
+}
+
+// Run `make` holding the snapshot lock, so tabs that open at once make one snapshot
+// between them. `make(waited)` says whether another holder made this Worker wait. Without
+// Web Locks, or past LOCK_WAIT_MS (a holder stuck or gone slow), runs it without the lock.
+async function oneAtATime(faults, make) {
+  const locks = self.navigator && navigator.locks;
+  if (!locks || faults.includes("no-locks")) return make(false);
+  const free = await locks.request(LOCK_NAME, { ifAvailable: true }, async (held) => {
+    if (held) await make(false);
+    return Boolean(held);
+  });
+  if (free) return;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), faults.includes("lock-wait-short") ? 500 : LOCK_WAIT_MS);
+  let granted = false;
+  try {
+    await locks.request(LOCK_NAME, { signal: controller.signal }, () => {
+      granted = true;
+      clearTimeout(timer);
+      return make(true);
+    });
+  } catch (err) {
+    if (granted) throw err;
+    await make(true); // waited long enough: make this tab's own
   }
-  await fresh(wheels, lock, cache, keys, wasmPromise);
 }
 
 async function fromCache(cache, keys, lock, wasmPromise) {
@@ -156,14 +190,13 @@ async function fromCache(cache, keys, lock, wasmPromise) {
     if (meta.format !== FORMAT || meta.version !== version) {
       throw new Error(`cached snapshot is for another version (${meta.version}, format ${meta.format})`);
     }
-    const [snapshot, data, stdlib] = await Promise.all([
-      gunzip(snapR),
-      gunzip(filesR),
+    const [pages, data, stdlib] = await Promise.all([
+      bytesOf(snapR),
+      bytesOf(filesR),
       fetchArchive(STDLIB, meta.stdlibVariant), // later imports read it: the page needs it
     ]);
-    if (snapshot.length !== meta.snapshotLength || data.length !== meta.filesLength) {
-      throw new Error("cached snapshot has the wrong length");
-    }
+    if (data.length !== meta.filesLength) throw new Error("cached snapshot has the wrong length");
+    const snapshot = restoreZeroPages(pages, meta.runs, meta.snapshotLength);
     const files = { index: meta.index, data };
     const libs = await compileLibs(meta.libs, files);
     const wasm = await wasmPromise;
@@ -253,8 +286,9 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     snapshotLength: snapshot.length,
     filesLength: files.data.length,
   };
-  // Keep copies only when they can be cached: the originals are transferred, not copied.
-  const keep = cache ? [snapshot.slice(), files.data.slice()] : null;
+  // Copies for the cache (the originals are transferred), written while the page restores.
+  const storing = cache ? store(cache, keys, meta, snapshot, files.data) : null;
+  if (storing) storing.catch(() => {}); // awaited below
   const message = {
     ok: true,
     from: "worker",
@@ -268,30 +302,39 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     handles,
   };
   self.postMessage(message, [snapshot.buffer, files.data.buffer, stdlib.bytes.buffer]);
-  if (!keep) {
+  if (!storing) {
     self.postMessage({ stored: false, reason: "Cache Storage is unavailable" });
     return;
   }
   try {
-    const [snapGz, filesGz] = await Promise.all(keep.map(gzip));
-    keep.length = 0;
-    if (entry.dropped) throw new Error("the page could not restore this snapshot");
-    await cache.put(keys.snapshot, new Response(snapGz));
-    await cache.put(keys.files, new Response(filesGz));
-    if (entry.dropped) throw new Error("the page could not restore this snapshot");
-    await cache.put(keys.meta, new Response(JSON.stringify(meta))); // last: it makes the entry whole
-    // Snapshots of earlier runtimes (a previous deploy) are never read again: drop them.
-    try {
-      for (const request of await cache.keys()) {
-        if (!request.url.startsWith(keys.root)) await cache.delete(request);
-      }
-    } catch (_) {} // left for a later page view
-    self.postMessage({ stored: true, bytes: snapGz.size + filesGz.size });
+    self.postMessage({ stored: true, bytes: await storing });
   } catch (err) {
     // Quota exceeded or storage blocked: this page view is fine, the next one boots fresh.
     await dropEntry();
     self.postMessage({ stored: false, reason: describe(err) });
   }
+}
+
+// Write the snapshot's entry; resolves to the bytes stored. The copies are taken now
+// (Blobs), before the caller transfers the originals; the writes run on the browser's side.
+async function store(cache, keys, meta, snapshot, filesData) {
+  const { blob, runs } = elideZeroPages(snapshot);
+  const filesBlob = new Blob([filesData]);
+  meta.runs = runs;
+  const dropped = () => {
+    if (entry.dropped) throw new Error("the page could not restore this snapshot");
+  };
+  await Promise.all([cache.put(keys.snapshot, new Response(blob)), cache.put(keys.files, new Response(filesBlob))]);
+  dropped();
+  await cache.put(keys.meta, new Response(JSON.stringify(meta))); // last: it makes the entry whole
+  dropped();
+  // Snapshots of earlier runtimes (a previous deploy) are never read again: drop them.
+  try {
+    for (const request of await cache.keys()) {
+      if (!request.url.startsWith(keys.root)) await cache.delete(request);
+    }
+  } catch (_) {} // left for a later page view
+  return blob.size + filesBlob.size;
 }
 
 function collectFiles(FS, root) {
