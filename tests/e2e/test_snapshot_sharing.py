@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from e2e_helpers import click_url
 from playwright.sync_api import Page
 from test_snapshot import CACHE_NAME, boot_notes, boot_path, cached_urls, click_and_assert_delivered
-
-from e2e_helpers import click_url
 
 #: Opens the page once more, with ``?next``, in the same task as ``adTracker.ready``
 #: resolves (a shopper clicking on at once): nothing of the first page runs after it.
@@ -30,7 +29,10 @@ if (!location.search.includes("next")) {
 
 #: Holds the snapshot lock until the page goes away (another tab stuck mid-snapshot).
 HOLD_THE_LOCK = """() => new Promise((held) => {
-  navigator.locks.request("adtracker-snapshot", () => { held(true); return new Promise(() => {}); });
+  navigator.locks.request("adtracker-snapshot", () => {
+    held(true);
+    return new Promise(() => {});
+  });
 })"""
 
 STORE_TIMEOUT_MS = 90_000

@@ -48,9 +48,15 @@ for (const [recipe, offset] of cases) {
   const data = new Uint8Array(await blob.arrayBuffer());
   const back = restoreZeroPages(data, runs, length);
   const errors = [];
-  for (const bad of [data.subarray(0, Math.max(0, data.length - 1)), new Uint8Array(data.length + 1)]) {
+  const short = data.subarray(0, Math.max(0, data.length - 1));
+  for (const bad of [short, new Uint8Array(data.length + 1)]) {
     if (bad.length === data.length) continue;
-    try { restoreZeroPages(bad, runs, length); errors.push(null); } catch (e) { errors.push(e.message); }
+    try {
+      restoreZeroPages(bad, runs, length);
+      errors.push(null);
+    } catch (e) {
+      errors.push(e.message);
+    }
   }
   out.push({
     same: back.length === length && back.every((b, i) => b === bytes[i]),
