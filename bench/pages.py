@@ -20,7 +20,9 @@ REPORT_PATH = "/bench/report"
 
 # Records long tasks, the WebAssembly memory the page instantiates and when
 # adTracker.ready (or the bare page's own boot) settles; after a settle period it reports
-# to REPORT_PATH and, on the first view, opens the second view of the same page.
+# to REPORT_PATH and, on the first view, opens the second view of the same page. With
+# ?stay=MS the first view instead opens the second MS after ready (the shopper moves on),
+# reporting only its ready time, through a keepalive request that outlives the page.
 HARNESS = """
 (() => {
   const SETTLE_MS = __SETTLE_MS__;
@@ -39,8 +41,22 @@ HARNESS = """
   if (is) WebAssembly.instantiateStreaming = (s, imports) => is(s, imports).then((r) => keep(r, imports));
   WebAssembly.instantiate = (b, imports) => i(b, imports).then((r) => keep(r, imports));
 
-  const view = Number(new URLSearchParams(location.search).get("view") || "1");
-  const report = (readyAt, error) => setTimeout(() => {
+  const params = new URLSearchParams(location.search);
+  const view = Number(params.get("view") || "1");
+  const stay = params.get("stay"); // null: stay until the tracker stored its snapshot
+  const second = location.pathname + "?view=2" + (stay === null ? "" : "&stay=" + stay);
+  const bootPath = () => {
+    const marks = performance.getEntriesByType("mark");
+    const restored = marks.find((m) => m.name === "adtracker:snapshot-restored");
+    if (restored) return restored.detail;
+    return marks.some((m) => m.name === "adtracker:normal-boot") ? "normal" : null;
+  };
+  const moveOn = (readyAt, error) => setTimeout(() => {
+    const figures = { view, error: error || null, ready_ms: readyAt, boot_path: bootPath(), stay: Number(stay) };
+    fetch("__REPORT__?d=" + encodeURIComponent(JSON.stringify(figures)), { cache: "no-store", keepalive: true });
+    location.replace(second);
+  }, Number(stay));
+  const report = (readyAt, error) => view === 1 && stay !== null ? moveOn(readyAt, error) : setTimeout(() => {
     const nav = performance.getEntriesByType("navigation")[0];
     const end = (readyAt || performance.now()) + SETTLE_MS;
     const inWindow = tasks.filter(([s]) => s < end);
@@ -54,6 +70,7 @@ HARNESS = """
       long_tasks_before_load: tasks.filter(([s]) => nav && s < nav.loadEventStart).length,
       tasks: inWindow.map(([s, d]) => [Math.round(s), Math.round(d)]),
       wasm_memory_bytes: window.__wasmMemory ? window.__wasmMemory.buffer.byteLength : null,
+      boot_path: bootPath(),
     };
     const url = "__REPORT__?d=" + encodeURIComponent(JSON.stringify(figures));
     // The second view is a returning shopper: open it once the tracker has said (by its
@@ -61,7 +78,7 @@ HARNESS = """
     const settled = () => performance.getEntriesByType("mark").some(
       (m) => /^adtracker:(snapshot-(not-)?stored|normal-boot)$/.test(m.name));
     const next = (deadline) => (!window.adTracker || settled() || performance.now() > deadline)
-      ? location.replace(location.pathname + "?view=2")
+      ? location.replace(second)
       : setTimeout(() => next(deadline), 50);
     fetch(url, { cache: "no-store" }).finally(() => {
       if (view === 1) next(performance.now() + 20000);

@@ -25,6 +25,9 @@ from devserver.chromium import LAUNCH_ARGS, SYSTEM_CHROMIUM
 VIEW_TIMEOUT_S = 180
 #: The tracker's storefront page, a bare loadPyodide() page, the storefront without the tracker.
 VARIANTS = ("tracker", "bare", "plain")
+#: How long the shopper stays on the first page after ready, in ms, before the next one
+#: opens: the moment ready resolves, and 3 s (the plain "warm" view waits until stored).
+STAYS_MS = (0, 3000)
 
 
 def chromium_path() -> str:
@@ -138,6 +141,14 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
             )
             got.setdefault(f"{name}_cold", []).append(cold)
             got.setdefault(f"{name}_warm", []).append(warm)
+        for stay in STAYS_MS:
+            _, warm = profile_views(site, f"/views/tracker.html?stay={stay}")
+            print(
+                f"[bench]   boot {run + 1}/{runs} next page {stay / 1000:g} s after ready: "
+                f"ready {warm['ready_ms']:.0f} ms ({warm['boot_path']})",
+                flush=True,
+            )
+            got.setdefault(f"tracker_next_{stay}ms", []).append(warm)
 
     def med(series: str, key: str) -> float:
         return median([v[key] for v in got[series] if v[key] is not None])
@@ -156,6 +167,15 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
             f"plain_longest_task_{phase}_ms": med(f"plain_{phase}", "longest_task_ms"),
             f"plain_tbt_{phase}_ms": med(f"plain_{phase}", "tbt_ms"),
             f"bytes_{phase}": med(f"tracker_{phase}", "bytes"),
+        }
+    for stay in STAYS_MS:
+        series = f"tracker_next_{stay}ms"
+        ready = med(series, "ready_ms")
+        figures |= {
+            f"ready_next_{stay}ms_ms": ready,
+            f"ready_over_bare_next_{stay}ms": ready / figures["bare_warm_ms"],
+            f"next_{stay}ms_from_cache": sum(v["boot_path"] == "cache" for v in got[series]),
+            f"next_{stay}ms_views": len(got[series]),
         }
     views = got["tracker_cold"] + got["tracker_warm"]
     figures |= {
