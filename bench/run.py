@@ -15,7 +15,9 @@ across machines. The parts:
 - ``clicks``, ``storage``: the click handler's cost, localStorage after many clicks
   (``bench.clicks``);
 - ``lighthouse``: Lighthouse desktop and mobile with and without the tracker
-  (``bench.lighthouse``).
+  (``bench.lighthouse``);
+- ``engines``: Chromium, Firefox ESR and WebKitGTK: cold and warm ready and the largest
+  main-thread stall the tracker adds, by a heartbeat (``bench.engine_views``).
 
 Writes ``bench/results.json`` and ``bench/results.md``, and with ``boot`` the docs'
 charts (``bench.charts``) into ``docs/assets/perf/``. A run of ``only`` one part prints
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.clicks import click_figures, storage_figures
+from bench.engine_views import engine_figures
 from bench.hosts import host_figures
 from bench.lighthouse import lighthouse_figures
 from bench.pages import Site
@@ -42,7 +45,7 @@ from bench.views import chromium_version, view_figures
 from devserver.chromium import launch_options
 
 OUT_DIR = Path(__file__).resolve().parent
-PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse")
+PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "engines")
 
 
 def log(message: str) -> None:
@@ -106,6 +109,11 @@ def run(
         if "lighthouse" in chosen:
             log(f"lighthouse: {runs} × (desktop, mobile) × (with, without) …")
             figures |= lighthouse_figures(site.url, runs)
+        if "engines" in chosen:
+            log(
+                f"engines: {runs} fresh origins × (tracker, no tracker) × cold + warm, per engine …"
+            )
+            figures |= engine_figures(dist, runs, lambda m: log(m))
     finally:
         site.close()
     samples = {

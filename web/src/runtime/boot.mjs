@@ -14,7 +14,7 @@
  * adtracker:normal-boot tell which path ran; adtracker:restore:* time the restore's steps,
  * and adtracker:snapshot-stored / snapshot-not-stored tell whether the Worker cached it.
  */
-import { instantiateFrom, loadLibs, sitePackagesOf } from "./snapshot-shared.mjs";
+import { CACHE_NAME, instantiateFrom, loadLibs, sitePackagesOf } from "./snapshot-shared.mjs";
 
 const BASE = new URL("./", import.meta.url).href;
 // A cold worker start is a full Pyodide boot on a busy core; past this, boot normally
@@ -127,7 +127,20 @@ function retireWorker(worker, stored) {
   });
 }
 
+// The snapshot's cache, held open by this page for its whole life. WebKit (WebKitGTK 2.50,
+// seen under WebDriver) discards what a Worker wrote to a cache that no document has open
+// once the Worker ends, even after its puts resolved; while a page holds the cache open,
+// the entries outlive the Worker and the page. Costs nothing where that does not happen.
+let heldCache = null;
+
+function holdCache() {
+  try {
+    if (!heldCache && typeof caches !== "undefined") heldCache = caches.open(CACHE_NAME).catch(noop);
+  } catch (_) {} // storage blocked (private modes): the Worker finds out too
+}
+
 async function fromSnapshot(faults) {
+  holdCache();
   const worker = startWorker();
   // Pyodide's JS, loaded and evaluated on the page while the Worker works.
   const runtime = Promise.all([import(BASE + "pyodide.mjs"), import(BASE + "pyodide.asm.mjs")]);

@@ -4,6 +4,9 @@
 // Bump when the message or the cached meta changes shape: older cache entries are ignored.
 export const FORMAT = 3; // 2: meta.stdlibVariant; 3: zero pages elided, uncompressed
 
+// The Cache Storage cache the snapshot lives in.
+export const CACHE_NAME = "adtracker-snapshot";
+
 // Cache Storage entries, keyed by the runtime folder (its name is the hash of every file
 // in it, the wheels included) and the lock file's own hash.
 export function cacheKeys(base, version, lockSha256) {

@@ -24,11 +24,10 @@
  * standard library's bytes from here (options the build's patch adds to the pinned Pyodide,
  * buildtools/pyodide_patch.py), and so does the page, through the answer.
  */
-import { FORMAT, cacheKeys, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
+import { CACHE_NAME, FORMAT, cacheKeys, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
 import { elideZeroPages, restoreZeroPages } from "./snapshot-pages.mjs";
 
 const BASE = new URL("./", import.meta.url).href;
-const CACHE_NAME = "adtracker-snapshot";
 // Held while a snapshot is made and stored: one per origin, whatever the runtime.
 const LOCK_NAME = "adtracker-snapshot";
 // How long a Worker waits for another tab's snapshot before making its own: about a
