@@ -111,5 +111,14 @@ def lighthouse_figures(url: Any, runs: int) -> dict[str, Any]:
                 figures[f"lh_{ff}_with_{key}"] - figures[f"lh_{ff}_without_{key}"]
             )
         figures[f"lh_{ff}_score_drop"] = -figures[f"lh_{ff}_delta_score"]
+        # Run by run (the plan alternates with/without): the worst pair, since a median
+        # hides the one run in five that saw the restore.
+        pairs = zip(
+            [r["score"] for r in results if r["label"] == f"{ff}_without"],
+            [r["score"] for r in results if r["label"] == f"{ff}_with"],
+            strict=True,
+        )
+        drops = [a - b for a, b in pairs if a is not None and b is not None]
+        figures[f"lh_{ff}_worst_score_drop"] = max(drops) if drops else float("nan")
     figures["samples_lighthouse"] = results
     return figures

@@ -16,6 +16,8 @@ across machines. The parts:
   (``bench.clicks``);
 - ``lighthouse``: Lighthouse desktop and mobile with and without the tracker
   (``bench.lighthouse``);
+- ``phone``: the whole boot at 4× CPU throttling in Chromium: longest task and TBT
+  (``bench.phone``);
 - ``engines``: Chromium, Firefox ESR and WebKitGTK: cold and warm ready and the largest
   main-thread stall the tracker adds, by a heartbeat (``bench.engine_views``).
 
@@ -39,13 +41,14 @@ from bench.engine_views import engine_figures
 from bench.hosts import host_figures
 from bench.lighthouse import lighthouse_figures
 from bench.pages import Site
+from bench.phone import phone_figures
 from bench.report import table, targets
 from bench.stats import load_average, machine
 from bench.views import chromium_version, view_figures
 from devserver.chromium import launch_options
 
 OUT_DIR = Path(__file__).resolve().parent
-PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "engines")
+PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "phone", "engines")
 
 
 def log(message: str) -> None:
@@ -109,6 +112,9 @@ def run(
         if "lighthouse" in chosen:
             log(f"lighthouse: {runs} × (desktop, mobile) × (with, without) …")
             figures |= lighthouse_figures(site.url, runs)
+        if "phone" in chosen:
+            log(f"phone: {runs} × (tracker, no tracker) × cold + warm at 4× CPU throttling …")
+            figures |= phone_figures(site, runs)
         if "engines" in chosen:
             log(
                 f"engines: {runs} fresh origins × (tracker, no tracker) × cold + warm, per engine …"
