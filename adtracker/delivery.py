@@ -59,6 +59,7 @@ class Delivery:
         self._rand = rand
         self._timer_at: float | None = None
         self._bounds_pending = False
+        self._said_retry_after = False  # RETRY_AFTER_UNREADABLE, once per page
 
     def submit(self, entry: OutboxEntry) -> Outcome:
         """Send a new event now, or keep it in the outbox while the browser is offline."""
@@ -131,6 +132,9 @@ class Delivery:
             # Dropped meanwhile (over the bounds, or a corrupt value the store discarded):
             # putting it back would take the outbox past its bounds again.
             return
+        if not self._said_retry_after and retry.retry_after_unreadable(result, now):
+            self._said_retry_after = True
+            self._log.debug(retry.RETRY_AFTER_UNREADABLE.format(status=result.status))
         delay = retry.next_delay(result, entry.attempts, self._rand(), now)
         self._outbox.put(
             entry.model_copy(

@@ -48,6 +48,21 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
+#: Said once per page, in debug mode, when a 429/503 gives no Retry-After it can read.
+RETRY_AFTER_UNREADABLE = (
+    "the collector answered {status} without a Retry-After the tracker can read: retrying "
+    "with backoff instead. A cross-origin fetch sees that header only when the server also "
+    "sends Access-Control-Expose-Headers: Retry-After"
+)
+
+
+def retry_after_unreadable(result: SendResult, now: float) -> bool:
+    """A 429/503 whose Retry-After is missing (not sent, or not exposed by CORS) or
+    unparseable: the wait falls back to backoff."""
+    honoured = result.status in _RETRY_AFTER_STATUSES
+    return honoured and parse_retry_after(result.retry_after, now) is None
+
+
 def next_delay(result: SendResult, attempt: int, rand: float, now: float) -> float:
     honoured = result.status in _RETRY_AFTER_STATUSES
     after = parse_retry_after(result.retry_after, now) if honoured else None

@@ -48,6 +48,22 @@ def test_503_then_202() -> None:
     assert [s.body for s in rig.transport.sent] == [rig.transport.sent[0].body] * 3
 
 
+def test_a_503_without_a_readable_retry_after_says_so_once() -> None:
+    rig = started(debug=True)
+    rig.tracker.track_click(AD1)
+    rig.tracker.track_click(AD2)
+    rig.transport.answer(0, 503)
+    rig.transport.answer(1, 429, retry_after="30")  # readable: nothing to say
+    rig.scheduler.advance(1.0)
+    rig.transport.answer(2, 503)
+    said = [m for m in rig.log.of("debug") if "Retry-After the tracker can read" in m]
+    assert said == [
+        "the collector answered 503 without a Retry-After the tracker can read: retrying with "
+        "backoff instead. A cross-origin fetch sees that header only when the server also "
+        "sends Access-Control-Expose-Headers: Retry-After"
+    ]
+
+
 def test_429_honours_retry_after() -> None:
     rig = started()
     rig.tracker.track_click(AD1)

@@ -9,6 +9,7 @@ from adtracker.retry import (
     next_delay,
     parse_retry_after,
     resend_allowed,
+    retry_after_unreadable,
 )
 
 NOW = 1_800_000_000.0
@@ -84,3 +85,20 @@ def test_resend_window(event_type: str, age: float, maybe_reached: bool, allowed
     ok, why = resend_allowed(event_type, NOW - age, maybe_reached, NOW)
     assert ok is allowed
     assert (why == "") is allowed
+
+
+@pytest.mark.parametrize(
+    ("status", "header", "unreadable"),
+    [
+        (429, None, True),  # not sent, or not exposed (Access-Control-Expose-Headers)
+        (503, None, True),
+        (503, "soon", True),  # unparseable
+        (429, "30", False),
+        (503, "Wed, 21 Oct 2026 07:28:00 GMT", False),
+        (500, None, False),  # Retry-After is honoured on 429/503 only
+        (408, None, False),
+        (None, None, False),  # a network error
+    ],
+)
+def test_retry_after_unreadable(status: int | None, header: str | None, unreadable: bool) -> None:
+    assert retry_after_unreadable(SendResult(status, retry_after=header), NOW) is unreadable
