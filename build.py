@@ -233,7 +233,8 @@ def build() -> Path:
         pending.mkdir(parents=True)
         for name in PYODIDE_FILES:
             shutil.copy2(pyodide / name, pending / name)
-        pyodide_patch.patch_file(pending / "pyodide.mjs")  # why: buildtools/pyodide_patch.py
+        for patched_file in ("pyodide.mjs", "pyodide.asm.mjs"):  # why: buildtools/pyodide_patch.py
+            pyodide_patch.patch_file(pending / patched_file)
         # The boot modules (page side and snapshot Worker) ship inside the hashed folder:
         # same origin as Pyodide, cached forever, and their content is part of the hash.
         for module in sorted(RUNTIME_MODULES.glob("*.mjs")):

@@ -1,4 +1,4 @@
-"""A small patch to the pinned Pyodide's loader (``pyodide.mjs``), applied by the build.
+"""Small patches to the pinned Pyodide (``pyodide.mjs`` and its glue), applied by the build.
 
 Why it exists: on a first visit the snapshot Worker has already fetched the lock file,
 ``pyodide.asm.wasm`` (compiled) and the standard library when it starts Pyodide, and the
@@ -13,7 +13,20 @@ would fetch the wasm and the standard library again (the lock file has an option
 - ``stdLibURL`` may be the standard library's bytes (a ``Uint8Array``) instead of a URL.
 
 Without either option Pyodide behaves exactly as published, so the ordinary boot, PyScript
-and ``micropip`` are unaffected. Each edit must match the published file exactly once; a
+and ``micropip`` are unaffected.
+
+Emscripten's glue (``pyodide.asm.mjs``) gets two changes for the page's main thread, which
+evaluates it and sets up the instance while the shopper may be typing (measured at 4× CPU
+throttling, issue 17; docs/startup-snapshot.md):
+
+- V8's explicit compile hint (``//# allFunctionsCalledOnLoad`` on its first line): the glue's
+  functions, nearly all called during start-up, are compiled on a background thread while
+  the file streams in, instead of on the main thread at first call (the task that runs
+  Emscripten's module factory: ~320 → ~220 ms at 4×). Other engines ignore the comment.
+- ``convertJsFunctionToWasm`` compiles its tiny wrapper module once per signature instead
+  of once per JS function it puts in the table (the dynamic linker calls it for hundreds
+  of symbols while the instance is set up; the module's bytes depend on the signature
+  only). Same wrappers, same table. Each edit must match the published file exactly once; a
 Pyodide update that changes those lines fails the build here (and
 tests/unit/test_pyodide_patch.py), naming the edit to redo.
 """
@@ -47,24 +60,44 @@ EDITS = (
     ),
 )
 
+#: The edits, against pyodide@314.0.7's pyodide.asm.mjs (Emscripten's glue).
+GLUE_EDITS = (
+    Edit(
+        "convertJsFunctionToWasm: one compiled wrapper module per signature",
+        "var module=new WebAssembly.Module(bytes);",
+        "var module=(convertJsFunctionToWasm.modules??=new Map).get(sig);"
+        "if(!module){module=new WebAssembly.Module(bytes);"
+        "convertJsFunctionToWasm.modules.set(sig,module)}",
+    ),
+)
+
 #: Written at the top of the patched file, so a reader of the dist knows.
 BANNER = "/* patched by adtracker's build (buildtools/pyodide_patch.py) */\n"
+#: V8's explicit compile hint; it must be the file's first line.
+COMPILE_HINT = "//# allFunctionsCalledOnLoad\n"
 
 
-def patched(text: str) -> str:
-    """``text`` (Pyodide's pyodide.mjs) with every edit applied; BuildError if one does
-    not match exactly once."""
-    for edit in EDITS:
+def patched(text: str, edits: tuple[Edit, ...] = EDITS, name: str = "pyodide.mjs") -> str:
+    """``text`` (Pyodide's ``name``) with every edit applied; BuildError if one does not
+    match exactly once."""
+    for edit in edits:
         count = text.count(edit.old)
         if count != 1:
             raise BuildError(
-                f"pyodide.mjs: the patch '{edit.why}' matches {count} times, not once: "
-                "Pyodide's loader changed; redo the edit in buildtools/pyodide_patch.py "
+                f"{name}: the patch '{edit.why}' matches {count} times, not once: "
+                "Pyodide changed; redo the edit in buildtools/pyodide_patch.py "
                 "for this release (or drop it if Pyodide now has the option)"
             )
         text = text.replace(edit.old, edit.new)
     return BANNER + text
 
 
+def patched_glue(text: str) -> str:
+    """Emscripten's glue with its edits, the compile hint first."""
+    return COMPILE_HINT + patched(text, GLUE_EDITS, "pyodide.asm.mjs")
+
+
 def patch_file(path: Path) -> None:
-    path.write_text(patched(path.read_text(encoding="utf-8")), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    out = patched_glue(text) if path.name == "pyodide.asm.mjs" else patched(text)
+    path.write_text(out, encoding="utf-8")

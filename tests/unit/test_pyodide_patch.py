@@ -8,11 +8,40 @@ from pathlib import Path
 import pytest
 
 from buildtools.common import BuildError
-from buildtools.pyodide_patch import BANNER, EDITS, patched
+from buildtools.pyodide_patch import (
+    BANNER,
+    COMPILE_HINT,
+    EDITS,
+    GLUE_EDITS,
+    patched,
+    patched_glue,
+)
 
 PYODIDE_MJS = (
     Path(__file__).resolve().parents[2] / "web" / "node_modules" / "pyodide" / "pyodide.mjs"
 )
+
+
+GLUE_MJS = PYODIDE_MJS.with_name("pyodide.asm.mjs")
+
+
+@pytest.fixture(scope="module")
+def glue() -> str:
+    assert GLUE_MJS.exists(), f"{GLUE_MJS} is missing: run `python3 build.py` (npm ci)"
+    return GLUE_MJS.read_text(encoding="utf-8")
+
+
+def test_the_glue_gets_its_edits_and_the_compile_hint_first(glue: str) -> None:
+    out = patched_glue(glue)
+    assert out.startswith(COMPILE_HINT + BANNER)
+    for edit in GLUE_EDITS:
+        assert out.count(edit.new) == 1 and edit.old not in out.replace(edit.new, "")
+
+
+def test_a_changed_glue_fails_the_build_naming_the_edit(glue: str) -> None:
+    (edit,) = GLUE_EDITS
+    with pytest.raises(BuildError, match=r"pyodide\.asm\.mjs: the patch 'convertJsFunctionToWasm"):
+        patched_glue(glue.replace(edit.old, edit.old.replace("(", "( ")))
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +77,6 @@ def test_the_dist_ships_the_patched_loader() -> None:
     shipped = (dist / (dist / "RUNTIME").read_text().strip() / "pyodide.mjs").read_text()
     assert shipped.startswith(BANNER)
     assert all(edit.new in shipped for edit in EDITS)
+    glue = (dist / (dist / "RUNTIME").read_text().strip() / "pyodide.asm.mjs").read_text()
+    assert glue.startswith(COMPILE_HINT + BANNER)
+    assert all(edit.new in glue for edit in GLUE_EDITS)
