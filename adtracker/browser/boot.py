@@ -219,6 +219,13 @@ def start_from_loader(
     return tracker
 
 
+def loader_note(note: Any) -> None:
+    """A note from ``tracker.js`` after the hand-over (e.g. it ran again): debug mode only."""
+    tracker = _live.get("tracker")
+    if tracker is not None and tracker.debug:
+        (_live.get("log") or ConsoleLog()).debug(f"loader: {to_py(note)}")
+
+
 def current() -> Tracker | None:
     """The tracker started in this page, if any."""
     return _live.get("tracker")

@@ -27,12 +27,17 @@
   var script = d.currentScript;
 
   var api = w.adTracker;
-  if (api && api.__adtracker) return; // already loaded on this page
+  // Already loaded on this page (a tag manager firing twice): the first copy runs, and says so.
+  if (api && api.__adtracker) {
+    try { api.__loadedAgain(script && script.src); } catch (_) {}
+    return;
+  }
   var pending = Array.isArray(api) ? api.slice() : []; // commands pushed before we ran
   if (!Array.isArray(api)) api = [];
   var loadedAt = Date.now();
   var queued = pending.map(function (c) { return { c: c, t: loadedAt }; });
   var handedOver = false; // true once Python owns clicks and commands
+  var loaderNotes = [], noteToPy = null; // for Python's debug log (noteToPy after the hand-over)
   var failed = false;
 
   // A promise with its settle functions (as Pyodide's src/js/common/resolveable.ts).
@@ -47,6 +52,10 @@
   ready.promise["catch"](function () {}); // a failed start is reported, never an unhandled rejection
   try {
     Object.defineProperty(api, "__adtracker", { value: true });
+    Object.defineProperty(api, "__loadedAgain", { value: function (src) {
+      var note = "tracker.js ran again (" + src + "): ignored, the first copy runs";
+      noteToPy ? noteToPy(note) : loaderNotes.push(note);
+    } });
   } catch (_) {}
   api.ready = ready.promise;
   api.version = "__ADTRACKER_VERSION__"; // stamped by build.py from adtracker/__init__.py
@@ -243,8 +252,10 @@
     var entry = py.pyimport("adtracker.browser.boot");
     var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
     entry.start_from_loader(
-      toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages), toPy(started.notes || [])
+      toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages),
+      toPy((started.notes || []).concat(loaderNotes))
     );
+    noteToPy = function (note) { try { entry.loader_note(note); } catch (_) {} };
     w.removeEventListener("message", recordVtex);
     if (tcfListener !== null) try { w.__tcfapi("removeEventListener", 2, function () {}, tcfListener); } catch (_) {}
     d.removeEventListener("click", record, listenerOptions);
