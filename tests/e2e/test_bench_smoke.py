@@ -34,12 +34,15 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         clicks=10,
         storage_clicks=60,
         out=tmp_path,
-        parts=("boot", "hosts", "clicks", "storage"),
+        parts=("boot", "hosts", "clicks", "storage", "phone"),
     )
     figures = results["figures"]
     for key, _, _ in TARGETS:
-        if not key.startswith("lh_"):
+        if not key.startswith("lh_") and not key.endswith("_stall_cold_ms"):
             assert _number(figures[key]), key
+    for stay in (0, 3000):  # the next page, opened as ready resolves and 3 s later
+        assert figures[f"next_{stay}ms_views"] == 1
+        assert _number(figures[f"ready_over_bare_next_{stay}ms"]), stay
     for key in ("ready_warm_ms", "bare_warm_ms", "longest_task_warm_ms", "tbt_warm_ms"):
         assert _number(figures[key]), key
     assert figures["bytes_cold"] > 1_000_000  # the runtime came over the wire, counted
@@ -54,6 +57,18 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert len(written["machine"]["load_average_start"]) == 3
     assert written["targets"]["lh_desktop_score_drop"]["met"] is None  # not measured
     assert "| plain headless Chromium | tracker |" in (tmp_path / "results.md").read_text()
+
+
+@built
+def test_engine_timings_run_in_every_engine(tmp_path: Path) -> None:
+    """The ``engines`` part: ready and the heartbeat stall in Chromium, Firefox, WebKit."""
+    figures = run(DIST, runs=1, out=tmp_path, parts=("engines",))["figures"]
+    for engine in ("chromium", "firefox", "webkit"):
+        for phase in ("cold", "warm"):
+            assert figures[f"{engine}_ready_{phase}_ms"] > 0, (engine, phase)
+            assert figures[f"{engine}_gap_{phase}_ms"] >= 10, (engine, phase)  # it beat
+            assert _number(figures[f"{engine}_stall_{phase}_ms"]), (engine, phase)
+    assert "| engine (heartbeat) |" in (tmp_path / "results.md").read_text()
 
 
 @built
