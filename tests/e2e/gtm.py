@@ -70,6 +70,7 @@ def gtm_page(
     attributes_after: bool = False,
     attrs: Mapping[str, str | None] | None = None,
     path: str,
+    head_html: str = "",
 ) -> str:
     """Add a page whose only way to the tracker is the GTM-like container; return its URL.
     ``fires``: the dataLayer events that fire the tag (twice the same tag if two)."""
@@ -86,6 +87,6 @@ def gtm_page(
     return site.add_page(
         path,
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape('GTM shop page')}</title>\n{snippet}\n</head>\n"
+        f"<title>{html.escape('GTM shop page')}</title>\n{head_html}{snippet}\n</head>\n"
         f"<body>\n{body_html}\n</body></html>\n",
     )

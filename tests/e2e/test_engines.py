@@ -240,6 +240,35 @@ def test_the_next_page_restores_the_snapshot_from_the_cache(
     assert_clicks(collector, url)
 
 
+def test_gtm_custom_html_tag_fired_twice_runs_once(
+    tab: Driver, site: StaticServer, collector: Collector, shop: Any
+) -> None:
+    """Injected as Google Tag Manager's Custom HTML tag does it (a local GTM-shaped
+    container), by two triggers: one tracker, one delivery, exact as a written tag."""
+    from gtm import gtm_page
+
+    shop("")  # serves instrument.js
+    url = beacon(collector, "click", "ad-gtm")
+    tab.goto(
+        gtm_page(
+            site,
+            collector,
+            ad(url, "ad"),
+            fires=("gtm.js", "gtm.load"),
+            path="/shop/gtm.html",
+            head_html=INSTRUMENT_TAG,
+        )
+    )
+    tab.wait_ready()
+    tab.wait_for("() => document.querySelectorAll('script[src$=\"tracker.js\"]').length === 2")
+
+    tab.click("#ad")
+    assert len(collector.wait_for(1, timeout=10.0)) == 1
+    tab.wait_outcome("delivered", url=url)
+    settle(tab)
+    assert_clicks(collector, url)
+
+
 def test_click_that_navigates_is_delivered(
     tab: Driver, site: StaticServer, collector: Collector, shop: Any
 ) -> None:
