@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import itertools
 
-from e2e_helpers import HOST_SESSION_ID, HOST_USER_ID, MOUNT, ad_html, click_url, path_of
+from e2e_helpers import MOUNT, ad_html, click_url
 from gtm import gtm_page
+from test_snapshot import click_and_assert_delivered  # one click, sent once, byte for byte
 
-BODY = {"user_id": HOST_USER_ID, "session_id": HOST_SESSION_ID}
 _paths = itertools.count(1)
 TAGS = "() => document.querySelectorAll('script[src$=\"tracker.js\"]').length"
 
@@ -22,23 +22,13 @@ def path() -> str:
     return f"/shop/gtm-{next(_paths)}.html"
 
 
-def click_once(page, page_log, collector, url: str) -> None:
-    page.click("#ad")
-    assert len(collector.wait_for(1, timeout=10.0)) == 1
-    page_log.wait_outcome(page, "delivered", url=url)
-    events = collector.events()
-    assert [e.path for e in events] == [path_of(url)], events
-    assert events[0].body_json == BODY
-    assert events[0].headers.get("content-type") == "application/json"
-
-
 def test_a_custom_html_tag_starts_the_tracker(page, page_log, site, collector, wait_ready):
     url = click_url(collector, "ad-gtm-1")
     page.goto(gtm_page(site, collector, ad_html(url, id="ad"), path=path()))
     wait_ready(page)
 
     assert page.evaluate(TAGS) == 1
-    click_once(page, page_log, collector, url)
+    click_and_assert_delivered(page, page_log, collector, url)
 
 
 def test_a_tag_fired_twice_runs_once_and_says_so(
@@ -52,7 +42,7 @@ def test_a_tag_fired_twice_runs_once_and_says_so(
     wait_ready(page)
     page.wait_for_function(f"() => ({TAGS})() === 2")
 
-    click_once(page, page_log, collector, url)
+    click_and_assert_delivered(page, page_log, collector, url)
     grace(page)
     assert len(collector.events()) == 1
     notes = [m.text for m in page_log.console if "ran again" in m.text]
@@ -70,7 +60,7 @@ def test_attributes_set_just_after_insertion_are_read(page, page_log, site, coll
     page.goto(gtm_page(site, collector, ad_html(url, id="ad"), attributes_after=True, path=path()))
     wait_ready(page)
 
-    click_once(page, page_log, collector, url)
+    click_and_assert_delivered(page, page_log, collector, url)
 
 
 def test_a_copy_run_without_its_script_element_fails_clearly(page, page_log, site, collector):
