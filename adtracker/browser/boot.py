@@ -212,18 +212,16 @@ def start_from_loader(
         platform_messages=to_py(platform_messages) or [],
     )
     notes = to_py(boot_notes) if boot_notes is not None else []
-    if tracker.debug and isinstance(notes, list):
-        log = _live.get("log") or ConsoleLog()
-        for note in notes:
-            log.debug(f"boot: {note}")
+    for note in notes if isinstance(notes, list) else []:
+        tracker.log.debug(f"boot: {note}")  # the tracker's log: printed in debug mode only
     return tracker
 
 
 def loader_note(note: Any) -> None:
     """A note from ``tracker.js`` after the hand-over (e.g. it ran again): debug mode only."""
     tracker = _live.get("tracker")
-    if tracker is not None and tracker.debug:
-        (_live.get("log") or ConsoleLog()).debug(f"loader: {to_py(note)}")
+    if tracker is not None:
+        tracker.log.debug(f"loader: {to_py(note)}")
 
 
 def current() -> Tracker | None:
