@@ -59,6 +59,8 @@ TRACE_FAKES = ROOT / "tests" / "unit" / "fakes.py"
 TRACE_ORDER = ROOT / "tests" / "data" / "vtex-order-placed.json"
 RUNTIME_MODULES = WEB / "src" / "runtime"  # boot.mjs and the snapshot Worker
 LOADER = WEB / "src" / "tracker.js"
+# Inlined into the loader at BUILTINS_PLACEHOLDER: what it captures of the page's built-ins.
+LOADER_BUILTINS = WEB / "src" / "builtins.js"
 TYPES = WEB / "src" / "tracker.d.ts"
 DEMO = WEB / "demo"
 DEMO_INDEX = WEB / "demo-index.html"  # the demo-dist root: links to both demos
@@ -79,6 +81,8 @@ KEEP_SOURCE = ("micropip-", "adtracker-")
 RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
 # In web/src/tracker.js: the project's version (buildtools.common.project_version).
 VERSION_PLACEHOLDER = "__ADTRACKER_VERSION__"
+# In web/src/tracker.js: the line that becomes web/src/builtins.js.
+BUILTINS_PLACEHOLDER = "/* __ADTRACKER_BUILTINS__ (build.py inlines web/src/builtins.js here) */"
 # In the PyScript demo's text files: the tracker wheel's file name.
 WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 
@@ -265,9 +269,11 @@ def build() -> Path:
         pending.rename(STAGING / runtime)
 
         loader = LOADER.read_text(encoding="utf-8")
-        for placeholder in (RUNTIME_PLACEHOLDER, VERSION_PLACEHOLDER):
+        for placeholder in (RUNTIME_PLACEHOLDER, VERSION_PLACEHOLDER, BUILTINS_PLACEHOLDER):
             if placeholder not in loader:
                 raise BuildError(f"web/src/tracker.js lost its {placeholder} placeholder")
+        builtins = LOADER_BUILTINS.read_text(encoding="utf-8").rstrip("\n").splitlines()
+        loader = loader.replace(BUILTINS_PLACEHOLDER, "\n  ".join(builtins).lstrip())
         loader = loader.replace(RUNTIME_PLACEHOLDER, runtime + "/")
         (STAGING / "tracker.js").write_text(loader.replace(VERSION_PLACEHOLDER, project_version()))
         shutil.copy2(TYPES, STAGING / "tracker.d.ts")

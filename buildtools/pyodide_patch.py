@@ -26,9 +26,16 @@ throttling, issue 17; docs/startup-snapshot.md):
 - ``convertJsFunctionToWasm`` compiles its tiny wrapper module once per signature instead
   of once per JS function it puts in the table (the dynamic linker calls it for hundreds
   of symbols while the instance is set up; the module's bytes depend on the signature
-  only). Same wrappers, same table. Each edit must match the published file exactly once; a
-Pyodide update that changes those lines fails the build here (and
-tests/unit/test_pyodide_patch.py), naming the edit to redo.
+  only). Same wrappers, same table.
+
+And one for pages that polluted ``Object.prototype`` with an enumerable member (a
+prototype-pollution bug, an old library): esbuild's ``__export`` helper in the glue walks
+its getters with ``for … in``, so it met the page's member too and ``defineProperty``
+threw ("Getter must be a function"): Python could not start on such a page. It now walks
+``Object.keys`` (docs/beside-other-scripts.md).
+
+Each edit must match the published file exactly once; a Pyodide update that changes those
+lines fails the build here (and tests/unit/test_pyodide_patch.py), naming the edit to redo.
 """
 
 from __future__ import annotations
@@ -68,6 +75,11 @@ GLUE_EDITS = (
         "var module=(convertJsFunctionToWasm.modules??=new Map).get(sig);"
         "if(!module){module=new WebAssembly.Module(bytes);"
         "convertJsFunctionToWasm.modules.set(sig,module)}",
+    ),
+    Edit(
+        "esbuild's __export: the module's own names only, not Object.prototype's",
+        "var __export=(target,all)=>{for(var name in all)__defProp(",
+        "var __export=(target,all)=>{for(var name of Object.keys(all))__defProp(",
     ),
 )
 

@@ -102,9 +102,9 @@ def _watch_ads(
         finder.scan(js.document)
 
     routes = RouteWatcher(new_page_view, on_error)
+    routes.start()  # first: its DOM backstop must run before the finder's (routes.py)
     watcher.start()
     finder.start()
-    routes.start()
     _live.update(watcher=watcher, finder=finder, routes=routes)
 
 
@@ -114,6 +114,7 @@ def start(
     memory_queue: list[Any] | None = None,
     queued: list[Any] | None = None,
     platform_messages: list[Any] | None = None,
+    captured: Any = None,
 ) -> Tracker:
     """Start the tracker in this page and return it (once per page; later calls return it).
 
@@ -130,6 +131,8 @@ def start(
     the rest. ``memory_queue`` and ``queued`` are the loader's pre-boot clicks and
     commands; ``platform_messages`` the VTEX storefront messages it kept in memory
     (``data-vtex-events``; without the loader, messages before ``start`` are not seen).
+    ``captured`` is the loader's capture of ``fetch`` and ``localStorage``
+    (web/src/builtins.js); without it, both are taken as the page has them now.
     """
     if "tracker" in _live:
         return _live["tracker"]
@@ -140,7 +143,7 @@ def start(
         settings, problems = config_from_attributes(dict(config or {}))
     for problem in problems:
         log.error(problem)
-    storage = local_storage_or_none()
+    storage = local_storage_or_none(getattr(captured, "storage", None))
     locks = WebLocks(log.error)
     clock = BrowserClock()
     scheduler = TimeoutScheduler()
@@ -149,7 +152,7 @@ def start(
         settings,
         clock=clock,
         storage=LocalStorage(storage) if storage is not None else MemoryStorage(),
-        transport=FetchTransport(settings.request_timeout),
+        transport=FetchTransport(settings.request_timeout, getattr(captured, "fetch", None)),
         ids=Uuid4Source(),
         scheduler=scheduler,
         log=log,
@@ -201,15 +204,17 @@ def start_from_loader(
     queued: Any,
     platform_messages: Any = None,
     boot_notes: Any = None,
+    captured: Any = None,
 ) -> Tracker:
     """Entry point for ``tracker.js``: the script tag's raw attributes, what it queued
-    (clicks, commands, platform messages), and the loader's notes on how Python was
-    started (printed in debug mode)."""
+    (clicks, commands, platform messages), the loader's notes on how Python was
+    started (printed in debug mode) and the built-ins it captured."""
     tracker = start(
         _attributes(raw_attributes),
         memory_queue=to_py(memory_queue) or [],
         queued=to_py(queued) or [],
         platform_messages=to_py(platform_messages) or [],
+        captured=captured,
     )
     notes = to_py(boot_notes) if boot_notes is not None else []
     for note in notes if isinstance(notes, list) else []:

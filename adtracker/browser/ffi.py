@@ -22,8 +22,13 @@ TO_PY_DEPTH = 8
 
 
 def js_object(**values: Any) -> Any:
-    """A plain JS object (not a Map) from keyword arguments: fetch/listener options etc."""
-    return to_js(values, dict_converter=js.Object.fromEntries)
+    """A plain JS object (not a Map) from keyword arguments: fetch/listener options etc.
+
+    Its prototype is null: a page that polluted ``Object.prototype`` (``credentials``,
+    ``once``, a Proxy trap's name) cannot add members to our fetch init, listener options
+    or Proxy handlers, which the browser reads through the prototype chain."""
+    plain = to_js(values, dict_converter=js.Object.fromEntries)
+    return js.Object.assign(js.Object.create(jsnull), plain)
 
 
 def is_null(value: object) -> bool:

@@ -47,10 +47,11 @@ class LocalStorage:
         return [str(k) for k in (self._s.key(i) for i in range(n)) if not is_null(k)]
 
 
-def local_storage_or_none() -> Any:
-    """``window.localStorage`` when it can be used at all, else None (sandboxed, blocked)."""
+def local_storage_or_none(captured: Any = None) -> Any:
+    """``window.localStorage`` (or the loader's capture of it, ``captured``) when it can be
+    used at all, else None (sandboxed, blocked)."""
     try:
-        storage = js.window.localStorage
+        storage = js.window.localStorage if captured is None else captured
         if is_null(storage):
             return None
         storage.getItem("adtracker:probe")
@@ -143,24 +144,27 @@ class FetchTransport:
     Chromium — the preflight goes out, the POST does not — so it is not used.)
     """
 
-    def __init__(self, timeout_seconds: float) -> None:
+    def __init__(self, timeout_seconds: float, fetch: Any = None) -> None:
+        """``fetch``: the loader's capture of ``window.fetch`` (web/src/builtins.js), else
+        the page's ``fetch`` as it is now."""
         self._timeout_ms = int(timeout_seconds * 1000)
+        self._fetch = js.fetch if fetch is None else fetch
         self._headers = js_object(
             **{"accept": "application/json", "content-type": "application/json"}
         )
 
     def _init(self, body: str) -> Any:
-        init = js.Object.new()
-        init.method = "POST"
-        init.keepalive = True
-        init.headers = self._headers
-        init.body = body
-        init.mode = "cors"
-        init.credentials = "omit"  # VTEX Ads is cookie-less
-        # A redirect would re-POST wherever the server says: never follow one.
-        init.redirect = "manual"
-        init.signal = js.AbortSignal.timeout(self._timeout_ms)
-        return init
+        return js_object(
+            method="POST",
+            keepalive=True,
+            headers=self._headers,
+            body=body,
+            mode="cors",
+            credentials="omit",  # VTEX Ads is cookie-less
+            # A redirect would re-POST wherever the server says: never follow one.
+            redirect="manual",
+            signal=js.AbortSignal.timeout(self._timeout_ms),
+        )
 
     def online(self) -> bool:
         try:
@@ -170,7 +174,7 @@ class FetchTransport:
 
     def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
         try:
-            promise = js.fetch(url, self._init(body))  # on its way before this returns
+            promise = self._fetch(url, self._init(body))  # on its way before this returns
         except Exception as exc:
             on_result(SendResult(None, error=str(exc)))
             return

@@ -25,6 +25,7 @@ class RouteWatcher:
         self._page_key = location_key()
         self._on_route = create_proxy(guarded(lambda *_: self._check(), on_error, "route"))
         self._history_trap: Any = None  # kept alive while the page lives
+        self._renders: Any = None  # the MutationObserver of _watch_renders
 
     def start(self) -> None:
         navigation = getattr(js.window, "navigation", None)
@@ -33,13 +34,18 @@ class RouteWatcher:
         else:
             js.window.addEventListener("popstate", self._on_route)
             self._wrap_history()
+            self._watch_renders()
 
     def _wrap_history(self) -> None:
         """Without the Navigation API (Safari before 26.2, Firefox before 147), notice
         pushState/replaceState: each becomes a JS ``Proxy`` of itself whose ``apply`` trap
         calls it, then notes the route change. No ``eval``/``new Function``: the strict
-        CSP the README documents (no 'unsafe-eval') refuses both."""
-        history = js.window.history
+        CSP the README documents (no 'unsafe-eval') refuses both.
+
+        They are wrapped on ``History.prototype``, not on ``history``: a router that later
+        sets its own ``history.pushState`` and calls the prototype's still goes through
+        the trap."""
+        prototype = js.History.prototype
         on_route = self._on_route
 
         def apply(target: Any, this: Any, args: Any) -> Any:
@@ -50,7 +56,15 @@ class RouteWatcher:
         self._history_trap = create_proxy(apply)
         handler = js_object(apply=self._history_trap)
         for name in ("pushState", "replaceState"):
-            setattr(history, name, js.Proxy.new(getattr(history, name), handler))
+            setattr(prototype, name, js.Proxy.new(getattr(prototype, name), handler))
+
+    def _watch_renders(self) -> None:
+        """The backstop for a router that kept the browser's own pushState from before we
+        wrapped it: a new route renders, so every batch of DOM changes compares the
+        location once more (a string compare; started before the ad finder's observer,
+        so the new page view is known before the new route's ads are looked at)."""
+        self._renders = js.MutationObserver.new(self._on_route)
+        self._renders.observe(js.document, js_object(childList=True, subtree=True))
 
     def _check(self) -> None:
         key = location_key()

@@ -239,7 +239,9 @@ _RECORD_TRACKER_EVENTS = """
 document.addEventListener("adtracker:event", (event) => {
   let detail;
   try {
-    detail = JSON.parse(JSON.stringify(event.detail ?? null)) || {};
+    // The replacer skips a page's String/Array.prototype.toJSON (tests/e2e/other_scripts.py).
+    const own = function (key) { return this[key]; };
+    detail = JSON.parse(JSON.stringify(event.detail ?? null, own)) || {};
   } catch (err) {
     detail = { unserializable: String(err) };
   }

@@ -39,7 +39,7 @@ def test_the_glue_gets_its_edits_and_the_compile_hint_first(glue: str) -> None:
 
 
 def test_a_changed_glue_fails_the_build_naming_the_edit(glue: str) -> None:
-    (edit,) = GLUE_EDITS
+    edit = GLUE_EDITS[0]
     with pytest.raises(BuildError, match=r"pyodide\.asm\.mjs: the patch 'convertJsFunctionToWasm"):
         patched_glue(glue.replace(edit.old, edit.old.replace("(", "( ")))
 

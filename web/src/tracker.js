@@ -43,12 +43,12 @@
   // A promise with its settle functions (as Pyodide's src/js/common/resolveable.ts).
   function Deferred() {
     var self = this;
-    this.promise = new Promise(function (resolve, reject) {
-      self.resolve = resolve;
-      self.reject = reject;
-    });
+    this.promise = new Promise(function (resolve, reject) { self.resolve = resolve; self.reject = reject; });
   }
   var ready = new Deferred();
+
+  /* __ADTRACKER_BUILTINS__ (build.py inlines web/src/builtins.js here) */
+  var captured = captureBuiltins(w, loaderNotes);
   ready.promise["catch"](function () {}); // a failed start is reported, never an unhandled rejection
   try {
     Object.defineProperty(api, "__adtracker", { value: true });
@@ -163,10 +163,10 @@
       var stored = false;
       if (now !== "pending") { // nothing is stored before consent
         try {
-          var list = JSON.parse(w.localStorage.getItem(PREBOOT_KEY) || "[]");
+          var list = captured.parse(captured.storage.getItem(PREBOOT_KEY) || "[]");
           if (!Array.isArray(list)) list = [];
           list.push(item);
-          w.localStorage.setItem(PREBOOT_KEY, JSON.stringify(list.slice(-MAX_PREBOOT)));
+          captured.storage.setItem(PREBOOT_KEY, captured.stringify(list.slice(-MAX_PREBOOT)));
           stored = true;
         } catch (_) {} // storage blocked or full
       }
@@ -176,7 +176,7 @@
       }
     } catch (_) {}
   }
-  var listenerOptions = { capture: true, passive: true };
+  var listenerOptions = Object.assign(Object.create(null), { capture: true, passive: true }); // nothing inherited
   d.addEventListener("click", record, listenerOptions);
   d.addEventListener("auxclick", record, listenerOptions);
 
@@ -253,7 +253,7 @@
     var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
     entry.start_from_loader(
       toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages),
-      toPy((started.notes || []).concat(loaderNotes))
+      toPy((started.notes || []).concat(loaderNotes)), captured
     );
     noteToPy = function (note) { try { entry.loader_note(note); } catch (_) {} };
     w.removeEventListener("message", recordVtex);
