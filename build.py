@@ -88,7 +88,7 @@ WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 
 # bench/run.py's PARTS (build.py parses its arguments before .venv exists, so it cannot
 # import them; tests/unit/test_bench_report.py pins the two together).
-BENCH_PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "phone", "engines")
+BENCH_PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "phone", "engines", "soak")
 
 # The Debian packages the build and the tests need, each with a command (or file) that
 # shows it is there (None: ask dpkg). ensure_debian_packages() installs the missing ones

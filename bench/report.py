@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bench.soak import soak_rows
+
 #: (figure, upper limit, what it means). Issue 10 set the Lighthouse and ready ones,
 #: issue 17 the phone, engine, next-page and 50 ms ones; the rest are standing budgets.
 TARGETS: list[tuple[str, float, str]] = [
@@ -42,6 +44,10 @@ TARGETS: list[tuple[str, float, str]] = [
     ("bytes_warm", 50_000, "warm transfer (bytes)"),
     ("warm_requests_with_bytes", 1, "warm requests that reached the server"),
     ("storage_bytes_after_clicks", 64 * 1024, "localStorage after 10,000 clicks (bytes)"),
+    ("soak_missing_count", 0, "soak: events the rules allow that were never accepted"),
+    ("soak_doubled_count", 0, "soak: events accepted more than once"),
+    ("soak_js_heap_growth_mb", 2, "soak: JS heap growth after the first round (MB)"),
+    ("soak_wasm_growth_mb", 4, "soak: ArrayBuffer/WebAssembly growth after the first round (MB)"),
 ]
 
 
@@ -270,6 +276,7 @@ def table(results: dict[str, Any]) -> str:
         *chromium_rows(f),
         *phone_rows(f),
         *engine_rows(f),
+        *soak_rows(f),
         *host_rows(f),
         "| target | measured | met |",
         "|---|---|---|",

@@ -19,7 +19,9 @@ across machines. The parts:
 - ``phone``: the whole boot at 4× CPU throttling in Chromium: longest task and TBT
   (``bench.phone``);
 - ``engines``: Chromium, Firefox ESR and WebKitGTK: cold and warm ready and the largest
-  main-thread stall the tracker adds, by a heartbeat (``bench.engine_views``).
+  main-thread stall the tracker adds, by a heartbeat (``bench.engine_views``);
+- ``soak``: one long SPA session under faults, counted exactly, with its memory growth
+  (``bench.soak``; the suite runs a shorter one).
 
 Writes ``bench/results.json`` and ``bench/results.md``, and with ``boot`` the docs'
 charts (``bench.charts``) into ``docs/assets/perf/``. A run of ``only`` one part prints
@@ -43,12 +45,13 @@ from bench.lighthouse import lighthouse_figures
 from bench.pages import Site
 from bench.phone import phone_figures
 from bench.report import table, targets
+from bench.soak import BENCH, soak_figures
 from bench.stats import load_average, machine
 from bench.views import chromium_version, view_figures
 from devserver.chromium import launch_options
 
 OUT_DIR = Path(__file__).resolve().parent
-PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "phone", "engines")
+PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "phone", "engines", "soak")
 
 
 def log(message: str) -> None:
@@ -120,6 +123,9 @@ def run(
                 f"engines: {runs} fresh origins × (tracker, no tracker) × cold + warm, per engine …"
             )
             figures |= engine_figures(dist, runs, lambda m: log(m))
+        if "soak" in chosen:
+            log(f"soak: one SPA session of {BENCH.rounds} rounds under faults (once) …")
+            figures |= _with_playwright(lambda browser: soak_figures(site, browser))
     finally:
         site.close()
     samples = {

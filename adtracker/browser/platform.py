@@ -16,6 +16,13 @@ from adtracker.ports import SendResult
 
 LOG_PREFIX = "[adtracker]"
 FALLBACK_JITTER_MS = 400
+# How long a flush keeps the cross-tab lock after its last write. Chromium hands a
+# localStorage write to other tabs' processes asynchronously: a tab that took the lock
+# the moment we released it could still read an entry without the lease we had just
+# written, and send it again (the soak test met that, 2 runs in 14, on 2026-12-02).
+# Holding the lock a little longer lets our writes reach them first; only other tabs'
+# flushes wait, never a send.
+LOCK_SETTLE_MS = 100
 # A response body is read as a stream up to MAX_RESPONSE_CHARS bytes (never fewer bytes
 # than characters), then the rest is cancelled unread: a hostile server cannot make us
 # hold more than this and one network chunk.
@@ -114,14 +121,19 @@ class WebLocks:
             js.setTimeout(create_once_callable(fn), delay)
             return
 
-        def held(_lock: Any) -> None:
-            fn()  # synchronous: the lock is released when this returns
+        def held(_lock: Any) -> Any:
+            fn()  # synchronous; the lock is released when the returned promise settles
+            return js.Promise.new(create_once_callable(_settle_later))
 
         try:
             promise = self._locks.request(name, create_once_callable(held))
             promise.catch(create_once_callable(lambda err: self._on_error(f"lock failed: {err}")))
         except Exception:
             fn()
+
+
+def _settle_later(resolve: Any, _reject: Any) -> None:
+    js.setTimeout(resolve, LOCK_SETTLE_MS)
 
 
 class ConsoleLog:

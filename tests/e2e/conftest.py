@@ -82,17 +82,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
             if missing:
                 item.add_marker(skip)
-        if item.name.endswith("]") and "[webkit" in item.name:
-            item.add_marker(WEBKIT_RERUN)
-
-
-#: WebKitGTK's MiniBrowser under WebDriver and Xvfb, in a full run on a busy 2-core
-#: machine, now and then loses a page mid-test ("Callback was not called before the
-#: unload event", with its in-flight fetches failing as "Load failed"); each such test
-#: passed when run again, alone or in the engine's whole file. Cause not found: the
-#: cross-engine WebKit tests get one rerun (pytest-rerunfailures), so a real failure
-#: still fails, twice. The README's Supported browsers section says so.
-WEBKIT_RERUN = pytest.mark.flaky(reruns=1, reruns_delay=2)
 
 
 # --------------------------------------------------------------------------- browser

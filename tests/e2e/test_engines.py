@@ -22,6 +22,12 @@ from conftest import ad_html
 from e2e_helpers import path_of
 from engines import ENGINES, INSTRUMENT_JS, INSTRUMENT_PATH, Driver, launch
 from engines.gate import Gate
+from other_scripts import (
+    OBJECT_PROTOTYPE_POLLUTION,
+    PROTOTYPE_JS_TOJSON,
+    WRAP_FETCH,
+    after_tracker_js,
+)
 
 if TYPE_CHECKING:
     from devserver import Collector, StaticServer
@@ -267,6 +273,35 @@ def test_gtm_custom_html_tag_fired_twice_runs_once(
     tab.wait_outcome("delivered", url=url)
     settle(tab)
     assert_clicks(collector, url)
+
+
+def test_beside_prototype_js_polluted_object_and_a_later_fetch_wrapper(
+    tab: Driver, collector: Collector, shop: Any, gate: Gate
+) -> None:
+    """A page with Prototype.js's toJSON and a polluted Object.prototype before the tracker,
+    and a monitoring agent's fetch wrapper after it: a pre-boot click (stored as JSON) and a
+    later one go out exactly as on a clean page, Referer included, none through the wrapper."""
+
+    early = beacon(collector, "click", "ad-early")
+    late = beacon(collector, "click", "ad-late")
+    body = after_tracker_js(WRAP_FETCH) + gate.img_html()
+    body += ad(early, "early", tag="div") + ad(late, "late", tag="div")
+    head = PROTOTYPE_JS_TOJSON + OBJECT_PROTOTYPE_POLLUTION
+    goto_still_loading(tab, shop(body, head=head), gate)
+    tab.click("#early")
+    assert tab.evaluate("() => window.__e2eReady") is False, "not a pre-boot click"
+    gate.release()
+    tab.wait_ready()
+    assert len(collector.wait_for(1, timeout=15.0)) == 1
+
+    tab.click("#late")
+    assert len(collector.wait_for(2, timeout=15.0)) == 2
+    settle(tab)
+    assert_clicks(collector, early, late)
+    origin = collector.events()[0].headers.get("origin")
+    assert [e.headers.get("referer") for e in collector.events()] == [f"{origin}/"] * 2
+    saw = tab.evaluate("() => window.__wrapperSaw")
+    assert not any("/v1/beacon/" in url for url in saw), saw
 
 
 def test_click_that_navigates_is_delivered(

@@ -6,7 +6,9 @@
   const errors = (window.__e2eErrors = []);
   document.addEventListener("adtracker:event", (event) => {
     try {
-      events.push(JSON.parse(JSON.stringify(event.detail ?? null)) || {});
+      // The replacer skips a page's String/Array.prototype.toJSON (tests/e2e/other_scripts.py).
+      const own = function (key) { return this[key]; };
+      events.push(JSON.parse(JSON.stringify(event.detail ?? null, own)) || {});
     } catch (err) {
       events.push({ unserializable: String(err) });
     }

@@ -1,0 +1,39 @@
+"""The bounded soak: one long SPA session under faults, counted exactly (bench/soak.py).
+
+The benchmark's ``soak`` part runs the same session four times longer and reports the
+same figures (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from e2e_helpers import make_page
+
+from bench.soak import (
+    MAX_JS_HEAP_GROWTH,
+    MAX_WASM_GROWTH,
+    REQUEST_TIMEOUT_S,
+    SUITE,
+    run_soak,
+)
+
+
+def test_a_long_session_under_faults_delivers_every_event_exactly_once(
+    browser: Any, site: Any, collector: Any
+) -> None:
+    attrs = {"data-request-timeout": str(REQUEST_TIMEOUT_S), "data-debug": None}
+    url = make_page(site, collector, "", attrs=attrs)
+
+    got = run_soak(browser, url, collector, SUITE)
+
+    print(got)
+    assert got["page_errors"] == []
+    assert got["missing"] == [], got["missing"][:20]
+    assert got["unexpected"] == [], got["unexpected"][:20]
+    assert got["doubled"] == [], got["doubled"][:20]  # resent_after_failure is allowed
+    assert got["accepted_events"] == got["expected_events"]
+    assert got["answered_with_faults"] > 0, "no fault was met: the session tested nothing"
+    assert got["storage_problems"] == []
+    assert got["js_heap_growth_bytes"] <= MAX_JS_HEAP_GROWTH, got
+    assert got["wasm_growth_bytes"] <= MAX_WASM_GROWTH, got
