@@ -55,7 +55,7 @@ class Plan:
     routes: int  # route changes per round
     clicks: int  # per round
     views: int  # banners viewed per round (at most VIEWS_AT_ONCE at a time)
-    tab2_clicks: int  # the second tab's clicks (once, in round 1)
+    tab2_clicks: int  # the second tab's clicks (once, in the second round)
 
 
 #: The suite's: 8,000 route changes, 1,600 impressions, 830 clicks, 192 views.

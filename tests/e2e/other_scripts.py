@@ -54,8 +54,9 @@ FETCH_WRAPPER_DROPPING_KEEPALIVE = _script(
 )
 #: Prototype.js 1.6's JSON methods.
 PROTOTYPE_JS_TOJSON = _script(
-    "Array.prototype.toJSON = function () { var out = [];"
-    " for (var i = 0; i < this.length; i++) out.push(JSON.stringify(this[i]));"
+    "Array.prototype.toJSON = function () { var out = [];"  # Object.toJSON skips elements
+    " for (var i = 0; i < this.length; i++) { var v = this[i];"
+    "  if (v === undefined || (v && v.nodeType === 1)) continue; out.push(JSON.stringify(v)); }"
     " return '[' + out.join(', ') + ']'; };"
     "String.prototype.toJSON = function () { return '\"' + this + '\"'; };"
 )
