@@ -69,3 +69,18 @@ def test_build_py_offers_every_bench_part() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.BENCH_PARTS == PARTS
+
+
+def test_the_soak_rows_show_the_benchmarks_soak() -> None:
+    import json
+    from pathlib import Path
+
+    from bench.report import soak_rows
+
+    results = Path(__file__).resolve().parents[2] / "bench" / "results-soak.json"
+    figures = json.loads(results.read_text(encoding="utf-8"))["figures"]
+    rows = "\n".join(soak_rows(figures))
+    expected, accepted = figures["soak_expected_events"], figures["soak_accepted_events"]
+    assert f"| events the rules allow / accepted | {expected:,} / {accepted:,} |" in rows
+    assert "| missing / doubled / unexpected | 0 / 0 / 0 |" in rows
+    assert soak_rows({}) == []
