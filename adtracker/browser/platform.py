@@ -19,7 +19,7 @@ FALLBACK_JITTER_MS = 400
 # How long a flush keeps the cross-tab lock after its last write. Chromium hands a
 # localStorage write to other tabs' processes asynchronously: a tab that took the lock
 # the moment we released it could still read an entry without the lease we had just
-# written, and send it again (the soak test met that, 2 runs in 14, on 2026-12-02).
+# written, and send it again (the soak test met that as a second tab started, 2026-12-02).
 # Holding the lock a little longer lets our writes reach them first; only other tabs'
 # flushes wait, never a send.
 LOCK_SETTLE_MS = 100
