@@ -15,7 +15,7 @@ would fetch the wasm and the standard library again (the lock file has an option
 Without either option Pyodide behaves exactly as published, so the ordinary boot, PyScript
 and ``micropip`` are unaffected.
 
-Emscripten's glue (``pyodide.asm.mjs``) gets two changes for the page's main thread, which
+Emscripten's glue (``pyodide.asm.mjs``) gets four changes for the page's main thread, which
 evaluates it and sets up the instance while the shopper may be typing (measured at 4× CPU
 throttling, issue 17; docs/startup-snapshot.md):
 
@@ -27,6 +27,16 @@ throttling, issue 17; docs/startup-snapshot.md):
   of once per JS function it puts in the table (the dynamic linker calls it for hundreds
   of symbols while the instance is set up; the module's bytes depend on the signature
   only). Same wrappers, same table.
+- The shared memory behind Pyodide's ``syncSleep`` (used only by Node's stdin, to retry
+  after ``EAGAIN``) is made when it is first needed. Made while the factory runs, reading
+  the ``SharedArrayBuffer`` of that memory took ~120 ms at 4× in Chromium 156 on a page
+  that is not cross-origin isolated (measured with marks in the glue; why Chromium takes
+  that long was not pinned down): most of the factory's task, which went from ~140–160 to
+  ~35–45 ms at 4×. A failure to make it now returns ``false`` (no sleep), as
+  ``Atomics.wait`` failing did.
+- The set-up of the instance's exports (``receiveInstance``) may pause between slices of
+  its work (``setupPause``, given only by the page's restore; ``receiveInstanceInSlices``
+  makes the same calls in the same order): it ran as one task of ~200–285 ms at 4×.
 
 And one for pages that polluted ``Object.prototype`` with an enumerable member (a
 prototype-pollution bug, an old library): esbuild's ``__export`` helper in the glue walks
@@ -75,6 +85,44 @@ GLUE_EDITS = (
         "var module=(convertJsFunctionToWasm.modules??=new Map).get(sig);"
         "if(!module){module=new WebAssembly.Module(bytes);"
         "convertJsFunctionToWasm.modules.set(sig,module)}",
+    ),
+    Edit(
+        "receiveInstance: the exports' set-up in slices when the caller gives setupPause",
+        "function receiveInstance(instance,module){wasmExports=instance.exports;",
+        "function receiveInstance(instance,module){if(Module.setupPause)"
+        "return receiveInstanceInSlices(instance,module,Module.setupPause);"
+        "wasmExports=instance.exports;",
+    ),
+    Edit(
+        "receiveInstanceInSlices: receiveInstance's steps, the same order, a pause between",
+        "function receiveInstantiationResult(result){",
+        # The same calls as receiveInstance, in the same order (the function table's
+        # layout, which the snapshot's function pointers depend on, is the order of
+        # updateGOT's addFunction calls): mergeLibSymbols and updateGOT each walk the
+        # 8,560 exports, so they walk them SLICE names at a time. loadDylibs' check of
+        # every GOT entry (reportUndefinedSymbols) gets a task of its own: pause(true).
+        "async function receiveInstanceInSlices(instance,module,pause){"
+        "wasmExports=instance.exports;var origExports=wasmExports;"
+        "var names=Object.keys(origExports),SLICE=512;"
+        "var slices=function*(){for(var i=0;i<names.length;){var part={};"
+        "for(var end=Math.min(i+SLICE,names.length);i<end;i++)part[names[i]]=origExports[names[i]];"
+        "yield part}};"
+        'for(var part of slices()){mergeLibSymbols(part,"main");await pause()}'
+        "var metadata=getDylinkMetadata(module);if(metadata.neededDynlibs){"
+        "dynamicLibraries=metadata.neededDynlibs.concat(dynamicLibraries)}"
+        "wasmExports=applySignatureConversions(wasmExports);await pause();"
+        "assignWasmExports(wasmExports);await pause();"
+        "for(var part of slices()){updateGOT(part);await pause()}await pause(true);"
+        "LDSO.init();loadDylibs();updateMemoryViews();return wasmExports}"
+        "function receiveInstantiationResult(result){",
+    ),
+    Edit(
+        "syncSleep: its shared memory made when first needed, not while the factory runs",
+        "var io=new Int32Array(new WebAssembly.Memory({shared:!0,initial:1,maximum:1}).buffer);"
+        "function so(t){try{return Atomics.wait(io,0,0,t),!0}catch{return!1}}",
+        "var io;function so(t){try{io??=new Int32Array("
+        "new WebAssembly.Memory({shared:!0,initial:1,maximum:1}).buffer);"
+        "return Atomics.wait(io,0,0,t),!0}catch{return!1}}",
     ),
     Edit(
         "esbuild's __export: the module's own names only, not Object.prototype's",

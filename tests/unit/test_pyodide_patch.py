@@ -3,6 +3,7 @@ and fails the build, naming the edit, when Pyodide's loader no longer matches.""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,44 @@ def test_the_dist_ships_the_patched_loader() -> None:
     glue = (dist / (dist / "RUNTIME").read_text().strip() / "pyodide.asm.mjs").read_text()
     assert glue.startswith(COMPILE_HINT + BANNER)
     assert all(edit.new in glue for edit in GLUE_EDITS)
+
+
+# The steps of Emscripten's receiveInstance, in order, as calls in the glue's source.
+_SETUP_STEPS = re.compile(
+    r"\b(mergeLibSymbols|getDylinkMetadata|applySignatureConversions|assignWasmExports"
+    r"|updateGOT|LDSO\.init|loadDylibs|updateMemoryViews)\("
+)
+
+
+def _function_body(text: str, head: str) -> str:
+    start = text.index(head) + len(head)
+    depth = 1
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[start:i]
+    raise AssertionError(f"{head} has no end")
+
+
+def test_the_sliced_set_up_makes_receive_instances_calls_in_its_order(glue: str) -> None:
+    published = _function_body(glue, "function receiveInstance(instance,module){")
+    sliced = _function_body(
+        patched_glue(glue), "async function receiveInstanceInSlices(instance,module,pause){"
+    )
+    steps = _SETUP_STEPS.findall(published)
+    assert steps[:2] == ["mergeLibSymbols", "getDylinkMetadata"] and len(steps) == 8
+    assert _SETUP_STEPS.findall(sliced) == steps
+    # Each slice walks the exports in their own order, and a pause follows each.
+    assert sliced.count("for(var part of slices())") == 2
+    assert sliced.count("await pause(") >= 5
+
+
+def test_only_a_caller_that_gives_set_up_pause_gets_the_slices(glue: str) -> None:
+    receive = _function_body(patched_glue(glue), "function receiveInstance(instance,module){")
+    assert receive.startswith(
+        "if(Module.setupPause)return receiveInstanceInSlices(instance,module,Module.setupPause);"
+    )
+    # Otherwise the published body, unchanged.
+    assert receive.split(";", 1)[1] == _function_body(
+        glue, "function receiveInstance(instance,module){"
+    )
