@@ -47,7 +47,7 @@ from bench.phone import phone_figures
 from bench.report import table, targets
 from bench.soak import BENCH, soak_figures
 from bench.stats import load_average, machine
-from bench.views import chromium_version, view_figures
+from bench.views import chromium_version, no_cache_next_page_figures, view_figures
 from devserver.chromium import launch_options
 
 OUT_DIR = Path(__file__).resolve().parent
@@ -97,6 +97,8 @@ def run(
                 f"boot: {runs} fresh profiles × (tracker, bare loadPyodide, no tracker), cold + warm …"
             )
             figures |= view_figures(site, runs)
+            log(f"boot: {runs} × the next page on a no-cache host …")
+            figures |= no_cache_next_page_figures(dist, runs)
         if "hosts" in chosen:
             log("hosts: a first visit on each kind of host (advised, no-cache, plain) …")
             figures |= host_figures(dist)

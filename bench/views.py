@@ -15,6 +15,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -141,14 +142,7 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
             )
             got.setdefault(f"{name}_cold", []).append(cold)
             got.setdefault(f"{name}_warm", []).append(warm)
-        for stay in STAYS_MS:
-            _, warm = profile_views(site, f"/views/tracker.html?stay={stay}")
-            print(
-                f"[bench]   boot {run + 1}/{runs} next page {stay / 1000:g} s after ready: "
-                f"ready {warm['ready_ms']:.0f} ms ({warm['boot_path']})",
-                flush=True,
-            )
-            got.setdefault(f"tracker_next_{stay}ms", []).append(warm)
+        _next_page_views(site, f"boot {run + 1}/{runs}", got)
 
     def med(series: str, key: str) -> float:
         return median([v[key] for v in got[series] if v[key] is not None])
@@ -168,15 +162,7 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
             f"plain_tbt_{phase}_ms": med(f"plain_{phase}", "tbt_ms"),
             f"bytes_{phase}": med(f"tracker_{phase}", "bytes"),
         }
-    for stay in STAYS_MS:
-        series = f"tracker_next_{stay}ms"
-        ready = med(series, "ready_ms")
-        figures |= {
-            f"ready_next_{stay}ms_ms": ready,
-            f"ready_over_bare_next_{stay}ms": ready / figures["bare_warm_ms"],
-            f"next_{stay}ms_from_cache": sum(v["boot_path"] == "cache" for v in got[series]),
-            f"next_{stay}ms_views": len(got[series]),
-        }
+    figures |= _next_page_figures(got, figures["bare_warm_ms"])
     views = got["tracker_cold"] + got["tracker_warm"]
     figures |= {
         "long_tasks_before_load": max(v["long_tasks_before_load"] for v in views),
@@ -189,3 +175,53 @@ def view_figures(site: Site, runs: int) -> dict[str, Any]:
         "samples_boot": got,
     }
     return figures
+
+
+def _next_page_views(site: Site, label: str, got: dict[str, list[dict[str, Any]]]) -> None:
+    """The warm view of a next page opened STAYS_MS after the first page's ready."""
+    for stay in STAYS_MS:
+        _, warm = profile_views(site, f"/views/tracker.html?stay={stay}")
+        print(
+            f"[bench]   {label} next page {stay / 1000:g} s after ready: "
+            f"ready {warm['ready_ms']:.0f} ms ({warm['boot_path']})",
+            flush=True,
+        )
+        got.setdefault(f"tracker_next_{stay}ms", []).append(warm)
+
+
+def _next_page_figures(
+    got: dict[str, list[dict[str, Any]]], bare_warm_ms: float, host: str = ""
+) -> dict[str, Any]:
+    """Median ready of each next-page series, over a bare warm loadPyodide(); ``host``
+    is the keys' suffix (``_no_cache``)."""
+    out: dict[str, Any] = {}
+    for stay in STAYS_MS:
+        series = got[f"tracker_next_{stay}ms"]
+        ready = median([v["ready_ms"] for v in series])
+        out |= {
+            f"ready_next_{stay}ms{host}_ms": ready,
+            f"ready_over_bare_next_{stay}ms{host}": ready / bare_warm_ms,
+            f"next_{stay}ms{host}_from_cache": sum(v["boot_path"] == "cache" for v in series),
+            f"next_{stay}ms{host}_views": len(series),
+        }
+    return out
+
+
+def no_cache_next_page_figures(dist: Path, runs: int) -> dict[str, Any]:
+    """The next-page figures on a host that sends ``no-cache`` (every file revalidated),
+    against a bare loadPyodide()'s warm view from the same host, medians over ``runs``."""
+    site = Site(dist, cache="no-cache")
+    got: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for run in range(runs):
+            _, bare = profile_views(site, "/views/bare.html")
+            got.setdefault("bare_warm", []).append(bare)
+            _next_page_views(site, f"no-cache host {run + 1}/{runs}", got)
+    finally:
+        site.close()
+    bare_warm = median([v["ready_ms"] for v in got["bare_warm"]])
+    return {
+        "bare_warm_no_cache_ms": bare_warm,
+        **_next_page_figures(got, bare_warm, "_no_cache"),
+        "samples_boot_no_cache": got,
+    }

@@ -41,8 +41,12 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         if not key.startswith(("lh_", "soak_")) and not key.endswith("_stall_cold_ms"):
             assert _number(figures[key]), key
     for stay in (0, 3000):  # the next page, opened as ready resolves and 3 s later
-        assert figures[f"next_{stay}ms_views"] == 1
-        assert _number(figures[f"ready_over_bare_next_{stay}ms"]), stay
+        for host in ("", "_no_cache"):  # on the advised host and on a no-cache one
+            assert figures[f"next_{stay}ms{host}_views"] == 1
+            assert _number(figures[f"ready_over_bare_next_{stay}ms{host}"]), (stay, host)
+    assert (
+        "next page opened 0 s after ready, no-cache host" in (tmp_path / "results.md").read_text()
+    )
     for key in ("ready_warm_ms", "bare_warm_ms", "longest_task_warm_ms", "tbt_warm_ms"):
         assert _number(figures[key]), key
     assert figures["bytes_cold"] > 1_000_000  # the runtime came over the wire, counted
