@@ -15,7 +15,7 @@ would fetch the wasm and the standard library again (the lock file has an option
 Without either option Pyodide behaves exactly as published, so the ordinary boot, PyScript
 and ``micropip`` are unaffected.
 
-Emscripten's glue (``pyodide.asm.mjs``) gets four changes for the page's main thread, which
+Emscripten's glue (``pyodide.asm.mjs``) gets these changes for the page's main thread, which
 evaluates it and sets up the instance while the shopper may be typing (measured at 4× CPU
 throttling, issue 17; docs/startup-snapshot.md):
 
@@ -26,7 +26,11 @@ throttling, issue 17; docs/startup-snapshot.md):
 - ``convertJsFunctionToWasm`` compiles its tiny wrapper module once per signature instead
   of once per JS function it puts in the table (the dynamic linker calls it for hundreds
   of symbols while the instance is set up; the module's bytes depend on the signature
-  only). Same wrappers, same table.
+  only). Same wrappers, same table. The caller may give the cache (``wasmWrappers``) and
+  collect each signature's bytes (``wasmWrapperBytes``): the Worker compiles the ~60
+  wrappers and hands them to the page with the rest, because the page's first synchronous
+  compile took WebKitGTK 2.50 up to 700–900 ms there (measured with marks in the glue;
+  0–1 ms on a plain page).
 - The shared memory behind Pyodide's ``syncSleep`` (used only by Node's stdin, to retry
   after ``EAGAIN``) is made when it is first needed. Made while the factory runs, reading
   the ``SharedArrayBuffer`` of that memory took ~120 ms at 4× in Chromium 156 on a page
@@ -34,6 +38,11 @@ throttling, issue 17; docs/startup-snapshot.md):
   that long was not pinned down): most of the factory's task, which went from ~140–160 to
   ~35–45 ms at 4×. A failure to make it now returns ``false`` (no sleep), as
   ``Atomics.wait`` failing did.
+- Pyodide asks whether the page may compile WebAssembly (a CSP without
+  ``'wasm-unsafe-eval'`` forbids it) by compiling an empty module while the factory runs.
+  On the restoring page WebKitGTK 2.50 took 0–900 ms for that one call (measured with
+  marks in the glue; a plain page answers in under 1 ms). The page now asks the same
+  question before its Worker starts and passes the answer (``canConstructWasm``).
 - The set-up of the instance's exports (``receiveInstance``) may pause between slices of
   its work (``setupPause``, given only by the page's restore; ``receiveInstanceInSlices``
   makes the same calls in the same order): it ran as one task of ~200–285 ms at 4×.
@@ -50,6 +59,8 @@ lines fails the build here (and tests/unit/test_pyodide_patch.py), naming the ed
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
@@ -82,9 +93,13 @@ GLUE_EDITS = (
     Edit(
         "convertJsFunctionToWasm: one compiled wrapper module per signature",
         "var module=new WebAssembly.Module(bytes);",
-        "var module=(convertJsFunctionToWasm.modules??=new Map).get(sig);"
-        "if(!module){module=new WebAssembly.Module(bytes);"
-        "convertJsFunctionToWasm.modules.set(sig,module)}",
+        # The cache may be the caller's (wasmWrappers: the page gets the Worker's
+        # modules, compiled off its thread), and the caller may ask for each new
+        # signature's bytes (wasmWrapperBytes: the Worker caches them with the snapshot).
+        "var modules=convertJsFunctionToWasm.modules??=Module.wasmWrappers??new Map;"
+        "var module=modules.get(sig);"
+        "if(!module){module=new WebAssembly.Module(bytes);modules.set(sig,module);"
+        "if(Module.wasmWrapperBytes)Module.wasmWrapperBytes[sig]=Array.from(bytes)}",
     ),
     Edit(
         "receiveInstance: the exports' set-up in slices when the caller gives setupPause",
@@ -125,6 +140,15 @@ GLUE_EDITS = (
         "return Atomics.wait(io,0,0,t),!0}catch{return!1}}",
     ),
     Edit(
+        "canConstructWasm: the caller's answer when it gives one (no empty module compiled)",
+        "var canConstructWasm=true;"
+        "try{new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0]))}"
+        "catch(e){canConstructWasm=false}",
+        "var canConstructWasm=Module.canConstructWasm??true;if(Module.canConstructWasm===undefined)"
+        "try{new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0]))}"
+        "catch(e){canConstructWasm=false}",
+    ),
+    Edit(
         "esbuild's __export: the module's own names only, not Object.prototype's",
         "var __export=(target,all)=>{for(var name in all)__defProp(",
         "var __export=(target,all)=>{for(var name of Object.keys(all))__defProp(",
@@ -157,7 +181,58 @@ def patched_glue(text: str) -> str:
     return COMPILE_HINT + patched(text, GLUE_EDITS, "pyodide.asm.mjs")
 
 
+#: Emscripten's module factory, the glue's one top-level async function.
+FACTORY = "_createPyodideModule"
+#: The factory's body may pause between two of its top-level statements about this often
+#: (in characters of source); the caller decides whether a pause is due (boot.mjs: a task
+#: boundary once 30 ms of work have run). WebKit runs the body as one task of 65–160 ms
+#: on a first visit (JavaScriptCore compiles its functions as they are first called).
+PAUSE_EVERY_CHARS = 4096
+#: The pause, only when the caller gives ``setupPause`` (the page's restore); without it
+#: the factory runs exactly as published, in one go.
+FACTORY_PAUSE = ";if(moduleArg.setupPause)await moduleArg.setupPause();"
+#: The factory's last part instantiates the wasm; no pause is put after it.
+FACTORY_TAIL = "var wasmExports;wasmExports=await (createWasm());"
+STATEMENTS_TOOL = Path(__file__).resolve().parents[1] / "web" / "tools" / "glue_statements.mjs"
+
+
+def statement_ends(path: Path) -> tuple[tuple[int, int], list[int]]:
+    """The factory's body (start, end) in ``path`` and where each of its top-level
+    statements ends (web/tools/glue_statements.mjs, with TypeScript's parser)."""
+    result = subprocess.run(
+        ["node", str(STATEMENTS_TOOL), str(path), FACTORY], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise BuildError(f"{path.name}: cannot find the factory's statements: {result.stderr}")
+    found = json.loads(result.stdout)
+    return (found["body"][0], found["body"][1]), found["ends"]
+
+
+def with_factory_pauses(text: str, body: tuple[int, int], ends: list[int]) -> str:
+    """``text`` with FACTORY_PAUSE after a top-level statement of the factory's body every
+    PAUSE_EVERY_CHARS or so, up to FACTORY_TAIL; BuildError if the glue is not laid out
+    as expected (a Pyodide update)."""
+    tail = text.find(FACTORY_TAIL)
+    if text.count(FACTORY_TAIL) != 1 or not body[0] < tail < body[1]:
+        raise BuildError(f"pyodide.asm.mjs: '{FACTORY_TAIL}' is not in {FACTORY}'s body once")
+    if not text[: body[0]].endswith(f"async function {FACTORY}(moduleArg={{}})"):
+        raise BuildError(f"pyodide.asm.mjs: {FACTORY}'s argument is no longer moduleArg")
+    cuts, last = [], body[0]
+    for end in ends:
+        if end >= tail:
+            break
+        if end - last >= PAUSE_EVERY_CHARS:
+            cuts.append(end)
+            last = end
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    return FACTORY_PAUSE.join(pieces)
+
+
 def patch_file(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    out = patched_glue(text) if path.name == "pyodide.asm.mjs" else patched(text)
-    path.write_text(out, encoding="utf-8")
+    if path.name != "pyodide.asm.mjs":
+        path.write_text(patched(text), encoding="utf-8")
+        return
+    path.write_text(patched_glue(text), encoding="utf-8")
+    body, ends = statement_ends(path)
+    path.write_text(with_factory_pauses(path.read_text(encoding="utf-8"), body, ends), "utf-8")
