@@ -26,11 +26,12 @@ throttling, issue 17; docs/startup-snapshot.md):
 - ``convertJsFunctionToWasm`` compiles its tiny wrapper module once per signature instead
   of once per JS function it puts in the table (the dynamic linker calls it for hundreds
   of symbols while the instance is set up; the module's bytes depend on the signature
-  only). Same wrappers, same table. The caller may give the cache (``wasmWrappers``) and
-  collect each signature's bytes (``wasmWrapperBytes``): the Worker compiles the ~60
-  wrappers and hands them to the page with the rest, because the page's first synchronous
-  compile took WebKitGTK 2.50 up to 700–900 ms there (measured with marks in the glue;
-  0–1 ms on a plain page).
+  only). Same wrappers, same table. Python's call trampoline goes through the same cache
+  (``compiledOnce``). The caller may give the cache (``glueModules``) and collect each
+  module's bytes (``glueModuleBytes``): the Worker compiles these ~60 modules and hands
+  them to the page with the rest, because the page's first synchronous compile while it
+  restored took WebKitGTK 2.50 up to 700–900 ms (measured with marks in the glue; 0–1 ms
+  on a plain page).
 - The shared memory behind Pyodide's ``syncSleep`` (used only by Node's stdin, to retry
   after ``EAGAIN``) is made when it is first needed. Made while the factory runs, reading
   the ``SharedArrayBuffer`` of that memory took ~120 ms at 4× in Chromium 156 on a page
@@ -40,9 +41,9 @@ throttling, issue 17; docs/startup-snapshot.md):
   ``Atomics.wait`` failing did.
 - Pyodide asks whether the page may compile WebAssembly (a CSP without
   ``'wasm-unsafe-eval'`` forbids it) by compiling an empty module while the factory runs.
-  On the restoring page WebKitGTK 2.50 took 0–900 ms for that one call (measured with
-  marks in the glue; a plain page answers in under 1 ms). The page now asks the same
-  question before its Worker starts and passes the answer (``canConstructWasm``).
+  On the restoring page WebKitGTK 2.50 took 0–900 ms for that one call (the same cause).
+  ``tracker.js`` has already asked (``wasmBlocked``) before the restore starts, so the
+  page passes the answer (``canConstructWasm``).
 - The set-up of the instance's exports (``receiveInstance``) may pause between slices of
   its work (``setupPause``, given only by the page's restore; ``receiveInstanceInSlices``
   makes the same calls in the same order): it ran as one task of ~200–285 ms at 4×.
@@ -93,13 +94,26 @@ GLUE_EDITS = (
     Edit(
         "convertJsFunctionToWasm: one compiled wrapper module per signature",
         "var module=new WebAssembly.Module(bytes);",
-        # The cache may be the caller's (wasmWrappers: the page gets the Worker's
-        # modules, compiled off its thread), and the caller may ask for each new
-        # signature's bytes (wasmWrapperBytes: the Worker caches them with the snapshot).
-        "var modules=convertJsFunctionToWasm.modules??=Module.wasmWrappers??new Map;"
-        "var module=modules.get(sig);"
-        "if(!module){module=new WebAssembly.Module(bytes);modules.set(sig,module);"
-        "if(Module.wasmWrapperBytes)Module.wasmWrapperBytes[sig]=Array.from(bytes)}",
+        "var module=compiledOnce(sig,bytes);",
+    ),
+    Edit(
+        "compiledOnce: the glue's small modules, compiled once each, or given by the caller",
+        "var convertJsFunctionToWasm=(func,sig)=>{",
+        # By key (a wrapper's signature, "trampoline"); the cache may be the caller's
+        # (glueModules: the page gets the Worker's, compiled off its thread), and the
+        # caller may collect each new module's bytes (glueModuleBytes: the Worker caches
+        # them with the snapshot and compiles them again from there).
+        "function compiledOnce(key,bytes){"
+        "var modules=compiledOnce.modules??=Module.glueModules??new Map;"
+        "var module=modules.get(key);"
+        "if(!module){module=new WebAssembly.Module(bytes);modules.set(key,module);"
+        "if(Module.glueModuleBytes)Module.glueModuleBytes[key]=Array.from(bytes)}return module}"
+        "var convertJsFunctionToWasm=(func,sig)=>{",
+    ),
+    Edit(
+        "getWasmTrampolineModule: Python's call trampoline through compiledOnce",
+        "function getWasmTrampolineModule(){return new WebAssembly.Module(hexStringToUTF8Array(",
+        'function getWasmTrampolineModule(){return compiledOnce("trampoline",hexStringToUTF8Array(',
     ),
     Edit(
         "receiveInstance: the exports' set-up in slices when the caller gives setupPause",

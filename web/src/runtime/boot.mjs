@@ -160,22 +160,8 @@ function holdCache() {
   } catch (_) {} // storage blocked (private modes): the Worker finds out too
 }
 
-// Whether this page may compile WebAssembly (a CSP without 'wasm-unsafe-eval' forbids
-// it). Pyodide asks by compiling an empty module while its factory runs, which took
-// WebKitGTK 0–900 ms on the restoring page; asked before the Worker starts, it answers at
-// once. Passed to the patched glue as canConstructWasm (buildtools/pyodide_patch.py).
-function canConstructWasm() {
-  try {
-    new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
-    return true;
-  } catch (_) {
-    return false;
-  }
-}
-
 async function fromSnapshot(faults) {
   holdCache();
-  const canCompile = canConstructWasm();
   const worker = startWorker();
   // Pyodide's JS, loaded and evaluated on the page while the Worker works.
   const runtime = Promise.all([import(BASE + "pyodide.mjs"), import(BASE + "pyodide.asm.mjs")]);
@@ -195,7 +181,7 @@ async function fromSnapshot(faults) {
   await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
   let py;
   try {
-    py = await restore(answer, runtime, canCompile);
+    py = await restore(answer, runtime);
   } catch (err) {
     dropSnapshot(worker);
     throw err;
@@ -246,7 +232,7 @@ async function writeFiles(FS, root, { index, data }) {
 }
 
 // Restore the worker's Python on this page. Consumes `answer` (its buffers are dropped).
-async function restore(answer, runtime, canCompile) {
+async function restore(answer, runtime) {
   const [{ loadPyodide }, { default: createPyodideModule }] = await runtime;
   mark("restore:imported");
   let Module;
@@ -279,8 +265,10 @@ async function restore(answer, runtime, canCompile) {
     _loadSnapshot: snapshot,
     createPyodideModule: async (settings) => {
       settings.setupPause = pauseEvery(SETUP_SLICE_MS); // both read by the patched glue
-      settings.canConstructWasm = canCompile;
-      settings.wasmWrappers = new Map(wrappers); // compiled by the Worker, not on this page
+      // Pyodide would compile an empty module to learn this; tracker.js's wasmBlocked()
+      // did before it imported this file (WebKit took up to 0.9 s for that compile here).
+      settings.canConstructWasm = true;
+      settings.glueModules = new Map(wrappers); // compiled by the Worker, not on this page
       settings.preRun.push((M) => {
         Module = M;
         M.addRunDependency("adtracker-restore");

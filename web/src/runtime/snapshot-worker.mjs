@@ -220,8 +220,9 @@ async function compileLibs(paths, files) {
   );
 }
 
-// The function-table wrappers Emscripten compiles per signature (the glue's patch),
-// compiled here from the bytes the fresh snapshot's boot recorded.
+// The small modules the glue compiles itself (function-table wrappers per signature,
+// Python's call trampoline: the glue's patch), compiled here from the bytes the fresh
+// snapshot's boot recorded.
 async function compileWrappers(bytesBySig) {
   const entries = Object.entries(bytesBySig);
   return Promise.all(entries.map(async ([sig, bytes]) => [sig, await WebAssembly.compile(new Uint8Array(bytes))]));
@@ -246,8 +247,8 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     import("./pyodide.asm.mjs"),
   ]);
   let Module;
-  const wrappers = new Map(); // the glue's wrapper modules (see compileWrappers) …
-  const wrapperBytes = {}; // … and their bytes, by signature
+  const wrappers = new Map(); // the glue's small modules (see compileWrappers) …
+  const wrapperBytes = {}; // … and their bytes, by key
   let failInstantiate;
   const instantiateFailed = new Promise((_, reject) => (failInstantiate = reject));
   const stdlib = await stdlibPromise;
@@ -260,8 +261,8 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     stdout: () => {},
     _makeSnapshot: true,
     createPyodideModule: (settings) => {
-      settings.wasmWrappers = wrappers; // both read by the patched glue
-      settings.wasmWrapperBytes = wrapperBytes;
+      settings.glueModules = wrappers; // both read by the patched glue
+      settings.glueModuleBytes = wrapperBytes;
       settings.preRun.push((M) => {
         Module = M;
         const site = sitePackagesOf(M);
