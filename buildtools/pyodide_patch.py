@@ -233,7 +233,7 @@ def with_factory_pauses(text: str, body: tuple[int, int], ends: list[int]) -> st
         raise BuildError(f"pyodide.asm.mjs: {FACTORY}'s argument is no longer moduleArg")
     cuts, last = [], body[0]
     for end in ends:
-        if end >= tail:
+        if end > tail:
             break
         if end - last >= PAUSE_EVERY_CHARS:
             cuts.append(end)

@@ -3,7 +3,9 @@ and fails the build, naming the edit, when Pyodide's loader no longer matches.""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,13 @@ from buildtools.pyodide_patch import (
     BANNER,
     COMPILE_HINT,
     EDITS,
+    FACTORY_PAUSE,
+    FACTORY_TAIL,
     GLUE_EDITS,
     patched,
     patched_glue,
+    statement_ends,
+    with_factory_pauses,
 )
 
 PYODIDE_MJS = (
@@ -122,3 +128,75 @@ def test_only_a_caller_that_gives_set_up_pause_gets_the_slices(glue: str) -> Non
     assert receive.split(";", 1)[1] == _function_body(
         glue, "function receiveInstance(instance,module){"
     )
+
+
+FACTORY_RUN = """
+import { pathToFileURL } from "node:url";
+const [runtime, ask] = process.argv.slice(2);  // the dist's runtime folder, with a "/"
+const { loadPyodide } = await import(pathToFileURL(runtime + "pyodide.mjs").href);
+const { default: factory } = await import(pathToFileURL(runtime + "pyodide.asm.mjs").href);
+let pauses = 0;
+const py = await loadPyodide({
+  indexURL: runtime,
+  stdout: () => {},
+  createPyodideModule: (settings) => {
+    if (ask === "pause") settings.setupPause = () => (pauses++, Promise.resolve());
+    return factory(settings);
+  },
+});
+console.log(JSON.stringify({ sum: py.runPython("sum(range(10))"), pauses }));
+process.exit(0);
+"""
+
+
+def _dist_glue() -> Path:
+    dist = Path(__file__).resolve().parents[2] / "web" / "dist"
+    if not (dist / "RUNTIME").exists():
+        pytest.skip("run python3 build.py first")
+    return dist / (dist / "RUNTIME").read_text().strip() / "pyodide.asm.mjs"
+
+
+@pytest.mark.parametrize("ask", ["pause", "no pause"])
+def test_the_shipped_glue_starts_python_with_and_without_pauses(tmp_path: Path, ask: str) -> None:
+    """Under Node, Pyodide from the dist: the factory and the exports' set-up pause only
+    when asked, and Python runs either way (the function table is laid out the same)."""
+    script = tmp_path / "run.mjs"
+    script.write_text(FACTORY_RUN)
+    runtime = str(_dist_glue().parent) + "/"
+    done = subprocess.run(
+        ["node", str(script), runtime, ask], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["sum"] == 45
+    if ask == "pause":
+        assert got["pauses"] > 100  # the factory's statements and the exports' slices
+    else:
+        assert got["pauses"] == 0
+
+
+def test_factory_pauses_go_between_the_factorys_own_statements(glue: str) -> None:
+    text = "async function _createPyodideModule(moduleArg={}){var a=1;var b=2;"
+    text += "var wasmExports;wasmExports=await (createWasm());return b}"
+    body = (text.index("){") + 1, len(text))
+    ends = [text.index(";var b") + 1, text.index(";var wasm") + 1, len(text) - 1]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("buildtools.pyodide_patch.PAUSE_EVERY_CHARS", 1)
+        out = with_factory_pauses(text, body, ends)
+    # after each statement before the wasm's instantiation, none after it
+    assert out.count(FACTORY_PAUSE) == 2
+    assert out.replace(FACTORY_PAUSE, "") == text
+    assert out.index(FACTORY_PAUSE) == ends[0]
+    with pytest.raises(BuildError, match="is not in _createPyodideModule's body once"):
+        with_factory_pauses(text.replace(FACTORY_TAIL, ""), body, ends)
+
+
+def test_the_build_finds_the_published_factorys_statements(tmp_path: Path, glue: str) -> None:
+    path = tmp_path / "pyodide.asm.mjs"
+    path.write_text(patched_glue(glue))
+    body, ends = statement_ends(path)
+    text = path.read_text()
+    assert text[body[0]] == "{" and text[body[1] - 1] == "}"
+    assert len(ends) > 1000 and ends == sorted(ends)
+    out = with_factory_pauses(text, body, ends)
+    assert 50 < out.count(FACTORY_PAUSE) < 1000
