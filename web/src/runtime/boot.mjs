@@ -29,9 +29,9 @@ const STORE_GRACE_MS = 250;
 
 // Pages of the heap touched per task before the snapshot is copied in (see touchPages).
 const TOUCH_BYTES_PER_TASK = 2 << 20;
-// Emscripten's set-up of the instance's exports (the build's patch,
-// buildtools/pyodide_patch.py) and the writing of the site-packages files run in
-// slices; between slices they yield to the page once this much work has run since the
+// Emscripten's factory and its set-up of the instance's exports (the build's patch,
+// buildtools/pyodide_patch.py: setupPause) and the writing of the site-packages files run
+// in slices; between slices they yield to the page once this much work has run since the
 // last yield: well under the 50 ms long-task line at 4× CPU.
 const SETUP_SLICE_MS = 30;
 
