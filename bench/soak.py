@@ -205,6 +205,7 @@ def run_soak(browser: Any, page_url: str, collector: Any, plan: Plan, log: Any =
         "unexpected": sorted(p for p in counts if p not in expected.paths),
         "doubled": sorted(p for p, n in counts.items() if n > 1 and p not in failed),
         "resent_after_failure": sorted(p for p, n in counts.items() if n > 1 and p in failed),
+        "copies_after_failure": sum(n - 1 for p, n in counts.items() if n > 1 and p in failed),
         "late_decisions": late,
         "answered_with_faults": sum(1 for e in collector.events() if e.status != 202),
         "storage_problems": _storage_problems(storage),
