@@ -197,7 +197,7 @@ def _next_page_figures(
     out: dict[str, Any] = {}
     for stay in STAYS_MS:
         series = got[f"tracker_next_{stay}ms"]
-        ready = median([v["ready_ms"] for v in series])
+        ready = median([v["ready_ms"] for v in series if v["ready_ms"] is not None])
         out |= {
             f"ready_next_{stay}ms{host}_ms": ready,
             f"ready_over_bare_next_{stay}ms{host}": ready / bare_warm_ms,

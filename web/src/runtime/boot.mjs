@@ -238,7 +238,7 @@ async function restore(answer, runtime) {
   let Module;
   let failRestore;
   const restoreFailed = new Promise((_, reject) => (failRestore = reject));
-  const { snapshot, files, wasm, libs, wrappers, table, handles, stdlib, lock } = answer;
+  const { snapshot, files, wasm, libs, glueModules, table, handles, stdlib, lock } = answer;
   answer.snapshot = answer.files = answer.stdlib = null;
   const instantiate = instantiateFrom(wasm, failRestore);
   const booting = loadPyodide({
@@ -268,7 +268,7 @@ async function restore(answer, runtime) {
       // Pyodide would compile an empty module to learn this; tracker.js's wasmBlocked()
       // did before it imported this file (WebKit took up to 0.9 s for that compile here).
       settings.canConstructWasm = true;
-      settings.glueModules = new Map(wrappers); // compiled by the Worker, not on this page
+      settings.glueModules = new Map(glueModules); // compiled by the Worker, not on this page
       settings.preRun.push((M) => {
         Module = M;
         M.addRunDependency("adtracker-restore");

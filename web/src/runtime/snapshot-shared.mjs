@@ -2,7 +2,7 @@
  * the two steps both runs take identically, so the page's heap matches the worker's. */
 
 // Bump when the message or the cached meta changes shape: older cache entries are ignored.
-export const FORMAT = 4; // 2: meta.stdlibVariant; 3: zero pages elided, uncompressed; 4: meta.wrappers
+export const FORMAT = 4; // 2: meta.stdlibVariant; 3: zero pages elided, uncompressed; 4: meta.glueModules
 
 // The Cache Storage cache the snapshot lives in.
 export const CACHE_NAME = "adtracker-snapshot";

@@ -2,7 +2,7 @@
  *
  * A module Worker started by boot.mjs from the same content-hashed runtime folder.
  * It answers one message ({faults}) with one of:
- *   {ok: true, from: "cache" | "worker", snapshot, files, wasm, libs, wrappers, table, handles}
+ *   {ok: true, from: "cache" | "worker", snapshot, files, wasm, libs, glueModules, table, handles}
  *   {ok: false, reason}
  * and then, when it made a fresh snapshot, {stored: true, bytes} or {stored: false, reason}
  * once the snapshot is in Cache Storage (or could not be). A later {drop: true} (the page
@@ -197,9 +197,9 @@ async function fromCache(cache, keys, lock, wasmPromise) {
     if (data.length !== meta.filesLength) throw new Error("cached snapshot has the wrong length");
     const snapshot = restoreZeroPages(pages, meta.runs, meta.snapshotLength);
     const files = { index: meta.index, data };
-    const [libs, wrappers] = await Promise.all([compileLibs(meta.libs, files), compileWrappers(meta.wrappers)]);
+    const [libs, glueModules] = await Promise.all([compileLibs(meta.libs, files), compileGlueModules(meta.glueModules)]);
     const wasm = await wasmPromise;
-    message = { ok: true, from: "cache", snapshot, files, libs, wrappers, wasm, stdlib, lock: lock.text, table: meta.table, handles: meta.handles };
+    message = { ok: true, from: "cache", snapshot, files, libs, glueModules, wasm, stdlib, lock: lock.text, table: meta.table, handles: meta.handles };
   } catch (err) {
     // Corrupt, truncated or foreign: drop it so the next page view makes a fresh one.
     await dropEntry();
@@ -223,9 +223,9 @@ async function compileLibs(paths, files) {
 // The small modules the glue compiles itself (function-table wrappers per signature,
 // Python's call trampoline: the glue's patch), compiled here from the bytes the fresh
 // snapshot's boot recorded.
-async function compileWrappers(bytesBySig) {
-  const entries = Object.entries(bytesBySig);
-  return Promise.all(entries.map(async ([sig, bytes]) => [sig, await WebAssembly.compile(new Uint8Array(bytes))]));
+async function compileGlueModules(bytesByKey) {
+  const entries = Object.entries(bytesByKey);
+  return Promise.all(entries.map(async ([key, bytes]) => [key, await WebAssembly.compile(new Uint8Array(bytes))]));
 }
 
 async function fresh(wheels, lock, cache, keys, wasmPromise) {
@@ -247,8 +247,8 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     import("./pyodide.asm.mjs"),
   ]);
   let Module;
-  const wrappers = new Map(); // the glue's small modules (see compileWrappers) …
-  const wrapperBytes = {}; // … and their bytes, by key
+  const glueModules = new Map(); // the glue's small modules (see compileGlueModules) …
+  const glueModuleBytes = {}; // … and their bytes, by key
   let failInstantiate;
   const instantiateFailed = new Promise((_, reject) => (failInstantiate = reject));
   const stdlib = await stdlibPromise;
@@ -261,8 +261,8 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     stdout: () => {},
     _makeSnapshot: true,
     createPyodideModule: (settings) => {
-      settings.glueModules = wrappers; // both read by the patched glue
-      settings.glueModuleBytes = wrapperBytes;
+      settings.glueModules = glueModules; // both read by the patched glue
+      settings.glueModuleBytes = glueModuleBytes;
       settings.preRun.push((M) => {
         Module = M;
         const site = sitePackagesOf(M);
@@ -293,7 +293,7 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     table,
     handles,
     libs: libPaths,
-    wrappers: wrapperBytes,
+    glueModules: glueModuleBytes,
     index: files.index,
     snapshotLength: snapshot.length,
     filesLength: files.data.length,
@@ -310,7 +310,7 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     stdlib, // Pyodide copied it into its file system: the page can have the buffer
     lock: lock.text,
     libs: libs.map(({ path, module }) => ({ path, module })),
-    wrappers: [...wrappers],
+    glueModules: [...glueModules],
     table,
     handles,
   };
