@@ -366,9 +366,10 @@ def ensure_browsers() -> None:
 def test(pytest_args: list[str]) -> int:
     build()
     ensure_browsers()
-    log("ruff check + format check …")
+    log("ruff check + format check, lint-imports (the core's layers) …")
     run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
     run([sys.executable, "-m", "ruff", "format", "--check", "."], cwd=ROOT)
+    run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache"], cwd=ROOT)
     docs.build_site(MKDOCS_CONFIG, DOCS_SITE)
     log("pytest …")
     return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT).returncode

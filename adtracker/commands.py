@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from adtracker.ports import Log
+from adtracker.base.ports import Log
+from adtracker.base.vocabulary import COMMAND_NAMES, CommandName, Consent, UrlEventType
 from adtracker.tracker import Tracker
-from adtracker.vocabulary import COMMAND_NAMES, CommandName, Consent, UrlEventType
 
 
 class _Command(BaseModel):

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from adtracker.limits import DAY_SECONDS
-from adtracker.models import HostId
-from adtracker.places import IdPlace
-from adtracker.urls import normalize_origin
-from adtracker.vocabulary import Consent, ConsentSource
+from adtracker.base.limits import DAY_SECONDS
+from adtracker.base.vocabulary import Consent, ConsentSource
+from adtracker.events.urls import normalize_origin
+from adtracker.ids.host_id import HostId
+from adtracker.ids.places import IdPlace
 
 # Every host VTEX's documents send VTEX Ads events to, allowed by default:
 # - the live guides (clicks, impressions, views, conversions) and 5.6-events.md of
@@ -110,7 +110,7 @@ class TrackerConfig(BaseModel):
     vtex_events: bool = Field(
         default=False,
         description="Turn VTEX's storefront events (vtex:orderPlaced, vtex:userData) into "
-        "conversions and identity (see adtracker.vtex_events).",
+        "conversions and identity (see adtracker.vtex.storefront).",
     )
     session_ttl_days: float = Field(
         default=30.0,

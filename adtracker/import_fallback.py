@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 
-from adtracker.ports import Log
+from adtracker.base.ports import Log
 
 #: The module the build writes into the trimmed standard library: ``OMITTED``, for each
 #: full archive (a file name in the runtime folder), the dotted names it alone holds.

@@ -1,14 +1,14 @@
 """The tracker facade: track_click(url) → check → dedup → outbox → send → read the answer.
 
 A thin composition of the core's parts; every platform piece is injected (see
-``adtracker.ports``). The click path does the minimum synchronously — check the URL,
+``adtracker.base.ports``). The click path does the minimum synchronously — check the URL,
 read and write one dedup mark, store the event in the outbox, send the request — and
 defers logging, observers and housekeeping to the scheduler. Retries, flushes and the
 pre-boot takeover run under a cross-tab lock.
 
 - ids: ``identity.IdentityKeeper``; dedup marks: ``marks.Marks``; conversions:
   ``conversion.prepare``; the outbox, sending, retries and results:
-  ``delivery.Delivery``; pre-boot clicks: ``preboot``; logs and observers:
+  ``delivery.sender.Sender``; pre-boot clicks: ``preboot``; logs and observers:
   ``reporting.Reporter``.
 - Consent is the facade's own: it gates every part.
 """
@@ -21,21 +21,31 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adtracker import conversion, dedup, keys, marks, preboot
+from adtracker.base import keys
+from adtracker.base.decisions import Decision
+from adtracker.base.limits import MAX_MARKS
+from adtracker.base.ports import (
+    Clock,
+    IdSource,
+    Locks,
+    Log,
+    PlaceReader,
+    Scheduler,
+    Storage,
+    Transport,
+)
+from adtracker.base.reporting import Observer, Reporter
+from adtracker.base.store import Store
+from adtracker.base.vocabulary import CONSENTS, Consent, EventType, Outcome
 from adtracker.config import TrackerConfig
-from adtracker.decisions import Decision
-from adtracker.delivery import Delivery, NoLocks
-from adtracker.identity import Identity, IdentityKeeper
-from adtracker.limits import MAX_MARKS
-from adtracker.models import HOST_ID
-from adtracker.outbox import OutboxEntry
-from adtracker.places import PlacedIds
-from adtracker.ports import Clock, IdSource, Locks, Log, PlaceReader, Scheduler, Storage, Transport
-from adtracker.reporting import Observer, Reporter
-from adtracker.store import Store
-from adtracker.urls import check_beacon_url
-from adtracker.vocabulary import CONSENTS, Consent, EventType, Outcome
-from adtracker.waiting import FULL, WaitingEvents
+from adtracker.consent.waiting import FULL, WaitingEvents
+from adtracker.delivery.outbox import OutboxEntry
+from adtracker.delivery.sender import NoLocks, Sender
+from adtracker.events import conversion, dedup, marks, preboot
+from adtracker.events.urls import check_beacon_url
+from adtracker.ids.host_id import HOST_ID
+from adtracker.ids.identity import Identity, IdentityKeeper
+from adtracker.ids.places import PlacedIds
 
 _CONSENT_WORDS = ", ".join(f'"{c}"' for c in CONSENTS[:-1]) + f' or "{CONSENTS[-1]}"'
 
@@ -79,7 +89,7 @@ class Tracker:
         self._marks = marks.Marks(self._store, clock, scheduler, granted)
         placed = PlacedIds(config.user_id_from, config.session_id_from, places, self._log)
         self._identity = IdentityKeeper(self._store, ids.new_id, scheduler, granted, placed)
-        self._delivery = Delivery(
+        self._sender = Sender(
             self._store,
             clock=clock,
             transport=transport,
@@ -168,7 +178,7 @@ class Tracker:
 
     def _start_locked(self) -> None:
         self.take_over_preboot()
-        self._delivery.flush_locked()
+        self._sender.flush_locked()
 
     def take_over_preboot(self) -> int:
         """Send the clicks the JS loader recorded before Python ran. Returns how many were sent."""
@@ -185,7 +195,7 @@ class Tracker:
 
     def flush(self) -> None:
         """Send every due event in the outbox (page load, ``online``, retry timers)."""
-        self._delivery.flush()
+        self._sender.flush()
 
     def new_page_view(self) -> None:
         """A route change (pushState, popstate): a new page view; the ids' places are read."""
@@ -291,7 +301,7 @@ class Tracker:
         entry = OutboxEntry(
             id=self._ids.new_id(), type=event_type, url=url, body=body, created=when
         )
-        outcome = self._delivery.submit(entry)
+        outcome = self._sender.submit(entry)
         reason = "" if outcome == "sent" else "offline: queued"
         return self._reporter.outcome(event_type, url, outcome, reason)
 

@@ -12,7 +12,7 @@ The suite runs a bounded one (tests/e2e/test_soak.py, ``SUITE``); the benchmark'
   attempt the tracker reported ``failed`` (timed out, connection lost) may have been
   counted, and is resent inside VTEX's dedup window, which absorbs the copy. Those are
   reported apart (``resent_after_failure``);
-- localStorage holds no more than the documented bounds (adtracker/limits.py);
+- localStorage holds no more than the documented bounds (adtracker/base/limits.py);
 - JS heap and WebAssembly memory growth from the end of the first round to the end
   (after a forced garbage collection, through DevTools; the WebAssembly memory as part
   of the ArrayBuffer backing stores) are measured, in bytes;
@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from adtracker import keys
-from adtracker.limits import MAX_MARKS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES
-from adtracker.marks import PRUNE_EVERY
+from adtracker.base import keys
+from adtracker.base.limits import MAX_MARKS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES
+from adtracker.events.marks import PRUNE_EVERY
 
 #: data-request-timeout of the soak page: the shortest the tracker accepts, so a slow
 #: answer (``SLOW_S``) times out quickly.

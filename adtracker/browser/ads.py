@@ -14,11 +14,11 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
+from adtracker.base.ports import Clock, Scheduler
 from adtracker.browser.ffi import guarded, is_element, is_null, js_object
 from adtracker.browser.markup import IMPRESSION_ATTR, VIEW_ATTR
 from adtracker.browser.shadow import composed_parent
-from adtracker.ports import Clock, Scheduler
-from adtracker.visibility import ViewTimer, update
+from adtracker.events.visibility import ViewTimer, update
 
 THRESHOLDS = [0, 0.5, 1]
 RECHECK_SECONDS = 0.25  # an intersecting ad that is not painted yet is looked at again

@@ -14,6 +14,8 @@ import js
 from pyodide.ffi import create_proxy
 
 from adtracker import __version__, commands
+from adtracker.base.decisions import Decision
+from adtracker.base.store import MemoryStorage
 from adtracker.browser.ads import AdWatcher
 from adtracker.browser.consent_sources import follow
 from adtracker.browser.discovery import AdFinder
@@ -33,12 +35,10 @@ from adtracker.browser.platform import (
 from adtracker.browser.platform_events import PlatformEvents
 from adtracker.browser.routes import RouteWatcher
 from adtracker.config import TrackerConfig, config_from_attributes
-from adtracker.consent_platform import PlatformConsent
-from adtracker.decisions import Decision
-from adtracker.ids import Uuid4Source
-from adtracker.store import MemoryStorage
+from adtracker.consent.platform import PlatformConsent
+from adtracker.ids.identity import Uuid4Source
 from adtracker.tracker import Tracker
-from adtracker.vtex_handler import VtexEvents
+from adtracker.vtex.handler import VtexEvents
 
 EVENT_NAME = "adtracker:event"
 
@@ -170,7 +170,8 @@ def start(
     listener.attach()
     _live.update(tracker=tracker, listener=listener, log=log)
     if settings.consent_from is not None:  # known before start when the platform has spoken
-        follower = PlatformConsent(tracker, settings.consent_from)
+        said = "consent" in settings.model_fields_set
+        follower = PlatformConsent(tracker, settings.consent_from, said_consent=said)
         _live["consent"] = follow(settings.consent_from, follower, log.error)
     tracker.start()
     _watch_ads(tracker, clock, scheduler, places, log.error)

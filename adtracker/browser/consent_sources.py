@@ -1,4 +1,4 @@
-"""The store's consent platform in the page → :class:`adtracker.consent_platform.PlatformConsent`
+"""The store's consent platform in the page → :class:`adtracker.consent.platform.PlatformConsent`
 (``data-consent-from``).
 
 - **gcm**: the gtag commands already on ``window.dataLayer`` are read at start, then every
@@ -25,11 +25,11 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
+from adtracker.base.vocabulary import ConsentSource
 from adtracker.browser.ffi import is_null, js_object, to_py
-from adtracker.consent_platform import PlatformConsent
-from adtracker.vocabulary import ConsentSource
+from adtracker.consent.platform import PlatformConsent
 
-#: TCData fields the TCF rule reads (adtracker.tcf).
+#: TCData fields the TCF rule reads (adtracker.consent.tcf).
 TCDATA_FIELDS = ("cmpStatus", "gdprApplies", "eventStatus", "purpose")
 
 

@@ -28,10 +28,10 @@ from typing import Any, Protocol
 import js
 from pyodide.ffi import create_proxy
 
+from adtracker.base.ports import Scheduler
 from adtracker.browser.ffi import guarded, is_element, is_null, js_object
 from adtracker.browser.markup import IMPRESSION_ATTR, VIEW_ATTR, WATCHED_SELECTOR
 from adtracker.browser.shadow import deep_select, shadow_roots, undefined_names
-from adtracker.ports import Scheduler
 
 #: Attribute changes that can make an ad appear, disappear or change.
 WATCHED_ATTRIBUTES = [IMPRESSION_ATTR, VIEW_ATTR, "style", "class", "hidden", "open"]

@@ -11,7 +11,7 @@ import js
 import pyodide_js
 
 from adtracker import import_fallback
-from adtracker.ports import Log
+from adtracker.base.ports import Log
 
 #: Where the full archives are written once fetched.
 MOUNT_DIR = Path("/lib/adtracker-full")

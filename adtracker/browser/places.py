@@ -1,5 +1,5 @@
 """Where stores keep their ids, read for the core's ``PlaceReader`` port
-(``data-user-id-from``, ``data-session-id-from``; see ``adtracker.places``).
+(``data-user-id-from``, ``data-session-id-from``; see ``adtracker.ids.places``).
 
 The core reads before every event and checks the text only when it changed. Web storage
 is one cheap call. ``document.cookie`` is not (the browser assembles the string and
@@ -17,8 +17,8 @@ from typing import Any
 import js
 from pyodide.ffi import create_proxy
 
+from adtracker.base.vocabulary import StorageArea
 from adtracker.browser.ffi import is_null
-from adtracker.vocabulary import StorageArea
 
 
 class BrowserPlaces:

@@ -10,9 +10,9 @@ from typing import Any
 import js
 from pyodide.ffi import create_once_callable, create_proxy
 
+from adtracker.base.limits import MAX_RESPONSE_CHARS
+from adtracker.base.ports import SendResult
 from adtracker.browser.ffi import is_null, js_object
-from adtracker.limits import MAX_RESPONSE_CHARS
-from adtracker.ports import SendResult
 
 LOG_PREFIX = "[adtracker]"
 FALLBACK_JITTER_MS = 400

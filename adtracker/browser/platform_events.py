@@ -1,4 +1,4 @@
-"""The page's ``message`` events → :class:`adtracker.vtex_handler.VtexEvents`
+"""The page's ``message`` events → :class:`adtracker.vtex.handler.VtexEvents`
 (``data-vtex-events``).
 
 VTEX's pixel manager posts each storefront event to the page itself
@@ -19,8 +19,8 @@ import js
 from pyodide.ffi import create_proxy
 
 from adtracker.browser.platform import is_null
-from adtracker.vtex_events import EVENT_NAMES
-from adtracker.vtex_handler import VtexEvents
+from adtracker.vtex.handler import VtexEvents
+from adtracker.vtex.storefront import EVENT_NAMES
 
 #: Messages are small; a deeper (or cyclic) object is cut here (unused fields only).
 TO_PY_DEPTH = 8

@@ -6,10 +6,10 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from adtracker.base.decisions import Decision
+from adtracker.base.ports import SendResult
+from adtracker.base.store import MemoryStorage
 from adtracker.config import TrackerConfig
-from adtracker.decisions import Decision
-from adtracker.ports import SendResult
-from adtracker.store import MemoryStorage
 from adtracker.tracker import Tracker
 
 T0 = 1_800_000_000.0  # a fixed "now", epoch seconds

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from adtracker import consent_mode, tcf
 from adtracker.config import config_from_attributes
-from adtracker.consent_platform import PlatformConsent
+from adtracker.consent import gcm as consent_mode
+from adtracker.consent import tcf
+from adtracker.consent.platform import PlatformConsent
 from tests.unit.consent_tables import (
     BOTH,
     GCM_CASES,
@@ -78,7 +79,8 @@ def test_consent_from_attribute() -> None:
 
 def platform_rig(source: str, **config: Any) -> tuple[Any, PlatformConsent]:
     rig = make_rig(consent_from=source, debug=True, **config)
-    return rig, PlatformConsent(rig.tracker, source)  # type: ignore[arg-type]
+    said = "consent" in rig.tracker.config.model_fields_set
+    return rig, PlatformConsent(rig.tracker, source, said_consent=said)  # type: ignore[arg-type]
 
 
 def test_pending_until_the_platform_answers_whatever_data_consent_says() -> None:

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from adtracker.conversion import (
+from adtracker.events.conversion import (
     ConversionBody,
     build_conversion,
     hash_order,

@@ -1,8 +1,8 @@
 import pytest
 
-from adtracker.dedup import WINDOWS, dedup_key, expiry_for, is_duplicate, to_prune
-from adtracker.keys import PREFIX
-from adtracker.limits import MAX_MARKS
+from adtracker.base.keys import PREFIX
+from adtracker.base.limits import MAX_MARKS
+from adtracker.events.dedup import WINDOWS, dedup_key, expiry_for, is_duplicate, to_prune
 
 T = 1_800_000_000.0
 

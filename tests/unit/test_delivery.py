@@ -2,10 +2,10 @@
 
 import json
 
-from adtracker import keys
-from adtracker.delivery import LEASE_MARGIN_SECONDS
-from adtracker.limits import MAX_OUTBOX_ENTRIES as OUTBOX_MAX
-from adtracker.store import MemoryStorage
+from adtracker.base import keys
+from adtracker.base.limits import MAX_OUTBOX_ENTRIES as OUTBOX_MAX
+from adtracker.base.store import MemoryStorage
+from adtracker.delivery.sender import LEASE_MARGIN_SECONDS
 from tests.unit.fakes import AD1, AD2, ORIGIN, FakeClock, make_rig
 
 LEASE_SECONDS = 10.0 + LEASE_MARGIN_SECONDS

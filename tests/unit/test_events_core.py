@@ -2,7 +2,7 @@
 
 import json
 
-from adtracker.store import MemoryStorage
+from adtracker.base.store import MemoryStorage
 from tests.unit.fakes import ORIGIN, make_rig
 
 IMP = ORIGIN + "/v1/beacon/impression/a?pos=1"

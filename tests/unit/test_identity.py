@@ -1,8 +1,7 @@
 import itertools
 
 from adtracker.config import TrackerConfig
-from adtracker.identity import needs_touch, resolve, session_expired
-from adtracker.models import IdentityRecord
+from adtracker.ids.identity import IdentityRecord, needs_touch, resolve, session_expired
 
 T = 1_800_000_000.0
 DAY = 86400.0

@@ -1,8 +1,8 @@
 """Limits that depend on each other."""
 
-from adtracker.limits import KIB, MAX_BODY_CHARS, MAX_STORED_VALUE_CHARS, MAX_URL_CHARS
-from adtracker.outbox import OutboxEntry
-from adtracker.store import MemoryStorage, Store
+from adtracker.base.limits import KIB, MAX_BODY_CHARS, MAX_STORED_VALUE_CHARS, MAX_URL_CHARS
+from adtracker.base.store import MemoryStorage, Store
+from adtracker.delivery.outbox import OutboxEntry
 from tests.unit.fakes import RecordingLog
 
 

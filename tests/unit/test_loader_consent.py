@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from adtracker import consent_mode, tcf
 from adtracker.config import config_from_attributes
+from adtracker.consent import gcm as consent_mode
+from adtracker.consent import tcf
 from tests.unit.consent_tables import GCM_CASES, TCF_CASES
 
 LOADER = (Path(__file__).resolve().parents[2] / "web" / "src" / "tracker.js").read_text("utf-8")

@@ -10,7 +10,7 @@ import ast
 import re
 from pathlib import Path
 
-from adtracker import keys
+from adtracker.base import keys
 from adtracker.browser import markup
 
 ROOT = Path(__file__).resolve().parents[2]

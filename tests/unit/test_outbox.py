@@ -1,6 +1,6 @@
-from adtracker.keys import OUTBOX_PREFIX
-from adtracker.outbox import Outbox, OutboxEntry, over_bounds
-from adtracker.store import MemoryStorage, Store
+from adtracker.base.keys import OUTBOX_PREFIX
+from adtracker.base.store import MemoryStorage, Store
+from adtracker.delivery.outbox import Outbox, OutboxEntry, over_bounds
 from tests.unit.fakes import RecordingLog
 
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from adtracker.config import config_from_attributes
-from adtracker.places import (
+from adtracker.ids.places import (
     VTEX_SESSION_COOKIE,
     IdPlace,
     PlacedId,
@@ -145,7 +145,7 @@ def placed(text: str, places: FakePlaces, log: RecordingLog) -> PlacedId:
 def test_a_place_is_read_every_time_but_checked_only_when_it_changed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import adtracker.places as module
+    import adtracker.ids.places as module
 
     checks: list[str | None] = []
     real = module.checked_id

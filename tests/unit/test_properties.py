@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from adtracker import keys
-from adtracker.dedup import WINDOWS
-from adtracker.limits import MAX_MARKS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES
-from adtracker.marks import PRUNE_EVERY
-from adtracker.store import MemoryStorage
+from adtracker.base import keys
+from adtracker.base.limits import MAX_MARKS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES
+from adtracker.base.store import MemoryStorage
+from adtracker.events.dedup import WINDOWS
+from adtracker.events.marks import PRUNE_EVERY
 from tests.unit.fakes import ORIGIN, FakeClock, make_rig
 
 URLS = [

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from adtracker.limits import MAX_RESPONSE_CHARS
-from adtracker.ports import SendResult
-from adtracker.responses import describe_422, status_behavior
+from adtracker.base.limits import MAX_RESPONSE_CHARS
+from adtracker.base.ports import SendResult
+from adtracker.delivery.responses import describe_422, status_behavior
 
 AJV_422 = json.dumps(
     [

@@ -1,8 +1,8 @@
 import pytest
 
-from adtracker.limits import MAX_EVENT_AGE_SECONDS
-from adtracker.ports import SendResult
-from adtracker.retry import (
+from adtracker.base.limits import MAX_EVENT_AGE_SECONDS
+from adtracker.base.ports import SendResult
+from adtracker.delivery.retry import (
     MAX_DELAY_SECONDS,
     MAX_RETRY_AFTER_SECONDS,
     backoff_delay,

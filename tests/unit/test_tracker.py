@@ -1,9 +1,9 @@
 import json
 
-from adtracker import keys
-from adtracker.limits import MAX_EVENT_AGE_SECONDS, MAX_MARKS
-from adtracker.marks import PRUNE_EVERY
-from adtracker.store import MemoryStorage
+from adtracker.base import keys
+from adtracker.base.limits import MAX_EVENT_AGE_SECONDS, MAX_MARKS
+from adtracker.base.store import MemoryStorage
+from adtracker.events.marks import PRUNE_EVERY
 from adtracker.tracker import Tracker
 from tests.unit.fakes import AD1, AD2, ORIGIN, T0, ThrowingStorage, make_rig
 from tests.unit.test_responses import AJV_422

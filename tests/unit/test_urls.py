@@ -1,7 +1,7 @@
 import pytest
 
-from adtracker.limits import MAX_URL_CHARS
-from adtracker.urls import check_beacon_url, normalize_origin
+from adtracker.base.limits import MAX_URL_CHARS
+from adtracker.events.urls import check_beacon_url, normalize_origin
 
 ALLOWED = frozenset({"https://events.newtail-media.newtail.com.br", "http://127.0.0.1:8001"})
 OK = "https://events.newtail-media.newtail.com.br/v1/beacon/click/abc?pos=1&x=%2F"

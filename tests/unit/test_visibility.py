@@ -1,6 +1,6 @@
 import pytest
 
-from adtracker.visibility import VIEW_SECONDS, ViewTimer, update
+from adtracker.events.visibility import VIEW_SECONDS, ViewTimer, update
 
 T = 1000.0
 

@@ -1,4 +1,4 @@
-"""The checked-in web/src/tracker.d.ts declares the same words as adtracker.vocabulary."""
+"""The checked-in web/src/tracker.d.ts declares the same words as adtracker.base.vocabulary."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import get_args
 
 import pytest
 
-from adtracker import commands, dedup, vtex_events
-from adtracker.vocabulary import (
+from adtracker import commands
+from adtracker.base.vocabulary import (
     COMMAND_NAMES,
     CONSENTS,
     EVENT_TYPES,
@@ -17,6 +17,8 @@ from adtracker.vocabulary import (
     PLATFORM_EVENTS,
     Verdict,
 )
+from adtracker.events import dedup
+from adtracker.vtex import storefront as vtex_events
 
 DTS = (Path(__file__).resolve().parents[2] / "web" / "src" / "tracker.d.ts").read_text("utf-8")
 

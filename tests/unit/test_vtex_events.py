@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adtracker.vocabulary import Outcome
-from adtracker.vtex_events import (
+from adtracker.base.vocabulary import Outcome
+from adtracker.vtex.handler import VtexEvents
+from adtracker.vtex.storefront import (
     EVENT_NAMES,
     MappedOrder,
     UserData,
@@ -23,7 +24,6 @@ from adtracker.vtex_events import (
     order_from_message,
     user_id_to_apply,
 )
-from adtracker.vtex_handler import VtexEvents
 from tests.unit.fakes import ORIGIN, FakePlaces, make_rig
 
 ROOT = Path(__file__).resolve().parents[2]

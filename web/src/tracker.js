@@ -95,7 +95,7 @@
   var consent = String(attrs.consent || "granted").trim().toLowerCase();
 
   // data-consent-from: the store's consent platform decides, as in Python
-  // (adtracker/consent_mode.py, adtracker/tcf.py); tests/unit/test_loader_consent.py runs
+  // (adtracker/consent/gcm.py, adtracker/consent/tcf.py); tests/unit/test_loader_consent.py runs
   // both on one table. Until it is known, a pre-boot click stays in memory.
   var consentFrom = String(attrs["consent-from"] || "").trim().toLowerCase();
   var fromPlatform = consentFrom === "gcm" || consentFrom === "tcf";
@@ -201,7 +201,7 @@
   // Python alone parses the attribute's value; recording whenever it is present is safe
   // (memory only, for this page) and Python drops the messages when it is off. With
   // data-user-id-from="vtex" the user id comes from vtex:userData: recorded too (Python's
-  // place rule, adtracker/places.py; tests/unit/test_loader_rules.py pins the two).
+  // place rule, adtracker/ids/places.py; tests/unit/test_loader_rules.py pins the two).
   var vtexUser = /^\s*vtex\s*(:\s*)?$/i.test(attrs["user-id-from"] || "");
   if (("vtex-events" in attrs || vtexUser) && (fromPlatform || consent !== "denied")) {
     w.addEventListener("message", recordVtex);

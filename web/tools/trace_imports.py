@@ -47,7 +47,7 @@ def drive(fakes_source: str, order_message: str) -> None:
 
     from adtracker import commands
     from adtracker.config import config_from_attributes
-    from adtracker.vtex_handler import VtexEvents
+    from adtracker.vtex.handler import VtexEvents
 
     config_from_attributes(
         {

@@ -13,13 +13,36 @@ answer that says the request was not processed at all (408, 429, 503).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from adtracker.limits import MAX_RESPONSE_CHARS
-from adtracker.models import AjvErrors
-from adtracker.ports import SendResult
-from adtracker.vocabulary import Verdict
+from adtracker.base.limits import MAX_RESPONSE_CHARS
+from adtracker.base.ports import SendResult
+from adtracker.base.vocabulary import Verdict
+
+
+class AjvError(BaseModel):
+    """One entry of VTEX's 422 answer (Ajv's error format)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    instance_path: str = Field(default="", alias="instancePath")
+    schema_path: str = Field(default="", alias="schemaPath")
+    keyword: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    message: str = ""
+
+    def describe(self) -> str:
+        missing = self.params.get("missingProperty")
+        if isinstance(missing, str):
+            where = self.instance_path or "the body"
+            return f"missing property {missing!r} in {where}"
+        where = self.instance_path or "body"
+        return f"{where}: {self.message or self.keyword}"
+
+
+AjvErrors: TypeAdapter[list[AjvError]] = TypeAdapter(list[AjvError])
 
 # Answers that say the request was not processed at all.
 _NOT_PROCESSED = frozenset({408, 429, 503})

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from adtracker.vocabulary import Consent
+from adtracker.base.vocabulary import Consent
 
 Storage = Literal["granted", "denied"]
 

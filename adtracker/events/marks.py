@@ -2,19 +2,29 @@
 in-memory copy of the marks it wrote or read (the hot path skips storage on a hit, and
 the marks survive even if someone clobbers localStorage under us).
 
-The rules (keys, windows, what to prune) are pure functions in ``adtracker.dedup``.
+The rules (keys, windows, what to prune) are pure functions in ``adtracker.events.dedup``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from adtracker import dedup
-from adtracker.keys import DEDUP_PREFIX
-from adtracker.limits import MAX_MARKS
-from adtracker.models import DedupMark
-from adtracker.ports import Clock, Scheduler
-from adtracker.store import Store
+from pydantic import BaseModel, ConfigDict, Field
+
+from adtracker.base.keys import DEDUP_PREFIX
+from adtracker.base.limits import MAX_MARKS
+from adtracker.base.ports import Clock, Scheduler
+from adtracker.base.store import Store
+from adtracker.events import dedup
+
+
+class DedupMark(BaseModel):
+    """``adtracker:d:<key>``: until when (epoch seconds) an event with that key is a duplicate."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    e: int = Field(ge=0, description="expiry, epoch seconds")
+
 
 # Housekeeping (pruning expired marks) runs after this many marks were written.
 PRUNE_EVERY = 50

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 
-from adtracker.dedup import WINDOWS
-from adtracker.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
-from adtracker.ports import SendResult
-from adtracker.vocabulary import EventType
+from adtracker.base.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
+from adtracker.base.ports import SendResult
+from adtracker.base.vocabulary import EventType
+from adtracker.events.dedup import WINDOWS
 
 BASE_DELAY_SECONDS = 1.0
 MAX_DELAY_SECONDS = 300.0

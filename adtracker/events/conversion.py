@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
@@ -24,11 +24,10 @@ from pydantic import (
     field_validator,
 )
 
-from adtracker import dedup
-from adtracker.config import TrackerConfig
-from adtracker.identity import Identity
-from adtracker.ids import sha256_hex
-from adtracker.limits import MAX_BODY_CHARS
+from adtracker.base.digest import sha256_hex
+from adtracker.base.limits import MAX_BODY_CHARS
+from adtracker.events import dedup
+from adtracker.ids.identity import Identity
 
 _HASHED = re.compile(r"^[0-9a-f]{64}$")
 # Raw personal fields and where their hash goes.
@@ -40,6 +39,15 @@ PERSONAL_FIELDS = {
     "last_name": "last_name_hashed",
 }
 DEFAULT_COUNTRY_CODE = "55"  # Brazil: a 10- or 11-digit phone without a country code
+
+
+class ConversionSettings(Protocol):
+    """What a conversion's body takes from the tracker's configuration (``TrackerConfig``)."""
+
+    @property
+    def publisher_id(self) -> str | None: ...
+    @property
+    def channel(self) -> str: ...
 
 
 def normalize_email(raw: str) -> str:
@@ -188,7 +196,7 @@ def build_conversion(
 
 
 def prepare(
-    hashed_order: dict[str, Any], ids: Identity, now: float, config: TrackerConfig
+    hashed_order: dict[str, Any], ids: Identity, now: float, config: ConversionSettings
 ) -> tuple[str, str] | str:
     """The dedup key and JSON body of a conversion, or a message naming what is wrong."""
     body = build_conversion(

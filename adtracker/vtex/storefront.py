@@ -35,9 +35,9 @@ from pydantic import (
     field_validator,
 )
 
-from adtracker.conversion import iso_utc
-from adtracker.limits import MAX_ID_LENGTH
-from adtracker.vocabulary import PLATFORM_EVENTS
+from adtracker.base.limits import MAX_ID_LENGTH
+from adtracker.base.vocabulary import PLATFORM_EVENTS
+from adtracker.events.conversion import iso_utc
 
 ORDER_PLACED = "vtex:orderPlaced"
 #: Also in the pixel manager's event list, with the same data; third-party pixel apps

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from adtracker.vocabulary import StorageArea
+from adtracker.base.vocabulary import StorageArea
 
 
 class Clock(Protocol):

@@ -28,7 +28,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, ValidationError
 
-from adtracker.vocabulary import Consent
+from adtracker.base.vocabulary import Consent
 
 #: TCF purposes the tracker needs consent for: 1 (store and/or access information on a
 #: device) and 7 (measure advertising performance).

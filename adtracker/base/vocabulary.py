@@ -16,7 +16,7 @@ UrlEventType = Literal["click", "impression", "view"]
 EventType = Literal[UrlEventType, "conversion"]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
-# The storefront's own messages read with ``data-vtex-events`` (see ``adtracker.vtex_events``).
+# The storefront's own messages read with ``data-vtex-events`` (see ``adtracker.vtex.storefront``).
 PlatformEvent = Literal["vtex:orderPlaced", "vtex:orderPlacedTracked", "vtex:userData"]
 PLATFORM_EVENTS: tuple[PlatformEvent, ...] = get_args(PlatformEvent)
 
@@ -34,7 +34,7 @@ ConsentSource = Literal["gcm", "tcf"]
 CONSENT_SOURCES: tuple[ConsentSource, ...] = get_args(ConsentSource)
 
 # Where the store keeps an id (``data-user-id-from``, ``data-session-id-from``): a cookie,
-# a storage key, or ``vtex``, VTEX's own identifiers (see ``adtracker.places``).
+# a storage key, or ``vtex``, VTEX's own identifiers (see ``adtracker.ids.places``).
 IdPlaceKind = Literal["cookie", "localStorage", "sessionStorage", "vtex"]
 ID_PLACE_KINDS: tuple[IdPlaceKind, ...] = get_args(IdPlaceKind)
 StorageArea = Literal["localStorage", "sessionStorage"]

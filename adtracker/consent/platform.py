@@ -1,6 +1,6 @@
 """The store's consent platform decides the tracker's consent (``data-consent-from``).
 
-:mod:`adtracker.consent_mode` (Google Consent Mode v2) and :mod:`adtracker.tcf` (IAB TCF
+:mod:`adtracker.consent.gcm` (Google Consent Mode v2) and :mod:`adtracker.consent.tcf` (IAB TCF
 v2.2) say what the platform's words mean; :class:`PlatformConsent` applies them to a
 tracker through :meth:`Tracker.consent`, at once and in either direction, exactly as the
 ``consent`` command does. The browser edge (``adtracker.browser.consent_sources``) feeds
@@ -11,33 +11,47 @@ broken platform API gives one debug line and leaves it so.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from adtracker import consent_mode, tcf
-from adtracker.tracker import Tracker
-from adtracker.vocabulary import Consent, ConsentSource
+from adtracker.base.ports import Log
+from adtracker.base.vocabulary import Consent, ConsentSource
+from adtracker.consent import gcm, tcf
+
+
+class ConsentTarget(Protocol):
+    """What the platform's answers are applied to (``adtracker.Tracker`` is one)."""
+
+    @property
+    def consent_state(self) -> Consent: ...
+    @property
+    def log(self) -> Log: ...
+    def consent(self, value: object) -> bool: ...
 
 
 class PlatformConsent:
-    """Applies a consent platform's answers to a tracker. Never raises."""
+    """Applies a consent platform's answers to a tracker. Never raises.
 
-    def __init__(self, tracker: Tracker, source: ConsentSource) -> None:
+    ``said_consent``: the host also set ``data-consent``, which the platform overrides."""
+
+    def __init__(
+        self, tracker: ConsentTarget, source: ConsentSource, *, said_consent: bool = False
+    ) -> None:
         self._tracker = tracker
         self._source = source
         self._log = tracker.log  # debug lines only while the tracker's debug is on
-        self._mode = consent_mode.ModeState()
+        self._mode = gcm.ModeState()
         self._unavailable_said = False
-        if "consent" in tracker.config.model_fields_set:
+        if said_consent:
             self._log.debug(f'data-consent is ignored: data-consent-from="{source}" decides')
 
     def consent_mode(self, commands: Iterable[list[Any]]) -> None:
         """gtag commands from ``dataLayer``, in order (``consent`` ones matter)."""
         try:
             for command in commands:
-                self._mode, problem = consent_mode.apply(self._mode, command)
+                self._mode, problem = gcm.apply(self._mode, command)
                 if problem:
                     self._log.debug(f"Consent Mode: {problem}")
-            self._apply(consent_mode.consent_of(self._mode), "Consent Mode's ad_storage")
+            self._apply(gcm.consent_of(self._mode), "Consent Mode's ad_storage")
         except Exception as exc:  # the host page must never see our errors
             self._log.error(f"internal error while reading Consent Mode: {exc!r}")
 

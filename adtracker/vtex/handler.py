@@ -1,6 +1,6 @@
 """Applying VTEX storefront messages to a tracker (``data-vtex-events``).
 
-:mod:`adtracker.vtex_events` says what a message means (the mapping and the identity
+:mod:`adtracker.vtex.storefront` says what a message means (the mapping and the identity
 rule); :class:`VtexEvents` here acts on it: a conversion through
 :meth:`Tracker.track_conversion`, an identity through :meth:`Tracker.identify`, and a
 decision for every message it reads.
@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from adtracker.decisions import Decision
+from adtracker.base.decisions import Decision
 from adtracker.tracker import Tracker
-from adtracker.vtex_events import (
+from adtracker.vtex.storefront import (
     EVENT_NAMES,
     ORDER_PLACED,
     ORDER_PLACED_TRACKED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adtracker.vocabulary import EventType, Outcome
+from adtracker.base.vocabulary import EventType, Outcome
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,11 @@ A place is ``cookie:NAME``, ``localStorage:KEY``, ``sessionStorage:KEY`` or ``vt
   ``session_id`` (VTEX Ads wants a session id stable for 14 days; ``VtexRCSessionIdv7``
   is a browsing session, so it is not used);
 - ``vtex`` for ``user_id`` is the shopper's VTEX profile id from ``vtex:userData``, as
-  ``data-vtex-events`` reads it (``adtracker.vtex_handler``): no cookie holds it.
+  ``data-vtex-events`` reads it (``adtracker.vtex.handler``): no cookie holds it.
 
 The rules are pure: parsing a place, finding a cookie in ``document.cookie``, checking a
 value as any host id is checked, and which id wins (:func:`choose`). :class:`PlacedId`
-reads a place through the :class:`~adtracker.ports.PlaceReader` port and checks the
+reads a place through the :class:`~adtracker.base.ports.PlaceReader` port and checks the
 text again only when it changed, so that reading before every event stays cheap.
 """
 
@@ -25,10 +25,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from adtracker.limits import MAX_ID_LENGTH
-from adtracker.models import HOST_ID
-from adtracker.ports import Log, PlaceReader
-from adtracker.vocabulary import ID_PLACE_KINDS, IdPlaceKind
+from adtracker.base.limits import MAX_ID_LENGTH
+from adtracker.base.ports import Log, PlaceReader
+from adtracker.base.vocabulary import ID_PLACE_KINDS, IdPlaceKind
+from adtracker.ids.host_id import HOST_ID
 
 VTEX_SESSION_COOKIE = "VtexRCMacIdv7"
 PLACE_FORMS = "cookie:NAME, localStorage:KEY, sessionStorage:KEY or vtex"

@@ -4,7 +4,7 @@
   else an anonymous id kept in storage.
 - session_id: the host's ``data-session-id``, else the id read from
   ``data-session-id-from``, else a generated id kept in storage and renewed after
-  ``session_ttl_days`` without activity. (See :func:`adtracker.places.choose`.)
+  ``session_ttl_days`` without activity. (See :func:`adtracker.ids.places.choose`.)
 
 :class:`IdentityKeeper` keeps the ids in use and their stored record (``adtracker:ids``),
 and reads the named places when the tracker starts, on route changes and before events.
@@ -12,19 +12,59 @@ and reads the named places when the tracker starts, on route changes and before 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from adtracker import keys
-from adtracker.config import TrackerConfig
-from adtracker.limits import MAX_CLOCK_SKEW_SECONDS
-from adtracker.models import EventBody, IdentityRecord
-from adtracker.places import NOTHING, Found, PlacedIds, choose
-from adtracker.ports import Scheduler
-from adtracker.store import Store
+from pydantic import BaseModel, ConfigDict, Field
+
+from adtracker.base import keys
+from adtracker.base.limits import MAX_CLOCK_SKEW_SECONDS
+from adtracker.base.ports import Scheduler
+from adtracker.base.store import Store
+from adtracker.ids.places import NOTHING, Found, PlacedIds, choose
 
 # Activity is written back at most this often, so the click path rarely writes ids.
 TOUCH_INTERVAL_SECONDS = 60.0
+
+
+class IdSettings(Protocol):
+    """What the ids depend on in the tracker's configuration (``TrackerConfig`` has it)."""
+
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def session_id(self) -> str | None: ...
+    @property
+    def session_ttl_seconds(self) -> float: ...
+
+
+class Uuid4Source:
+    """The browser's id source. Python's ``uuid4`` draws from ``os.urandom``, which Pyodide
+    backs with the browser's ``crypto.getRandomValues``."""
+
+    def new_id(self) -> str:
+        return str(uuid.uuid4())
+
+
+class IdentityRecord(BaseModel):
+    """``adtracker:ids``: the generated ids and when the session was last active."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    anon_user_id: str = Field(min_length=1, max_length=128)
+    session_id: str = Field(min_length=1, max_length=128)
+    session_seen: float = Field(ge=0)
+
+
+class EventBody(BaseModel):
+    """Body of a click/impression/view beacon. We always send both ids (VTEX's clicks guide)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_id: str = Field(min_length=1)
+    session_id: str = Field(min_length=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +81,7 @@ def session_expired(record: IdentityRecord, now: float, ttl_seconds: float) -> b
     )
 
 
-def identity_of(config: TrackerConfig, found: Found, record: IdentityRecord) -> Identity:
+def identity_of(config: IdSettings, found: Found, record: IdentityRecord) -> Identity:
     """The ids sent: the host's, else the ones found in their places, else our own."""
     return Identity(
         user_id=choose(config.user_id, found.user_id, record.anon_user_id),
@@ -51,7 +91,7 @@ def identity_of(config: TrackerConfig, found: Found, record: IdentityRecord) -> 
 
 def resolve(
     record: IdentityRecord | None,
-    config: TrackerConfig,
+    config: IdSettings,
     now: float,
     new_id: Callable[[], str],
     found: Found = NOTHING,
@@ -91,7 +131,7 @@ class IdentityKeeper:
         self.current: Identity | None = None
         self.body = ""  # EventBody JSON for the current ids
 
-    def resolve(self, config: TrackerConfig, now: float) -> Identity:
+    def resolve(self, config: IdSettings, now: float) -> Identity:
         """Read the places and the stored record, renew what expired, and store it back."""
         self._found = self._places.read(config.user_id, config.session_id)
         stored = self._store.read(keys.IDS, IdentityRecord)
@@ -106,7 +146,7 @@ class IdentityKeeper:
             user_id=self.current.user_id, session_id=self.current.session_id
         ).model_dump_json()
 
-    def for_event(self, config: TrackerConfig, now: float) -> Identity:
+    def for_event(self, config: IdSettings, now: float) -> Identity:
         """The ids for an event now: the places read again (cheap when nothing changed), a
         new session after the TTL; activity noted off the path."""
         record = self._record

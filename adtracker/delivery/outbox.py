@@ -1,6 +1,6 @@
 """The durable outbox: every accepted event is stored before it is dispatched and
 removed on a 2xx or a final 4xx, so a crash, an unload or a network fault cannot
-lose it. Sending, retries and results are ``adtracker.delivery``'s.
+lose it. Sending, retries and results are ``adtracker.delivery.sender``'s.
 
 Each event is its own key (``adtracker:o:<event id>``): adding one is a single
 write, so two tabs never overwrite each other's events. A *lease* marks an entry
@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adtracker.keys import OUTBOX_PREFIX
-from adtracker.limits import MAX_BODY_CHARS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES, MAX_URL_CHARS
-from adtracker.store import Store
-from adtracker.vocabulary import EventType
+from adtracker.base.keys import OUTBOX_PREFIX
+from adtracker.base.limits import (
+    MAX_BODY_CHARS,
+    MAX_OUTBOX_CHARS,
+    MAX_OUTBOX_ENTRIES,
+    MAX_URL_CHARS,
+)
+from adtracker.base.store import Store
+from adtracker.base.vocabulary import EventType
 
 
 class OutboxEntry(BaseModel):

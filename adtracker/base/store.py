@@ -13,8 +13,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from adtracker.limits import MAX_STORED_VALUE_CHARS
-from adtracker.ports import Log, Storage
+from adtracker.base.limits import MAX_STORED_VALUE_CHARS
+from adtracker.base.ports import Log, Storage
 
 M = TypeVar("M", bound=BaseModel)
 

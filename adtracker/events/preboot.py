@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import json
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from adtracker import keys
-from adtracker.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
-from adtracker.models import PrebootClick
-from adtracker.ports import Log
-from adtracker.store import Store
+from adtracker.base import keys
+from adtracker.base.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
+from adtracker.base.ports import Log
+from adtracker.base.store import Store
+
+
+class PrebootClick(BaseModel):
+    """One click the JavaScript loader recorded before Python was ready (``adtracker:preboot``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    u: str = Field(description="data-ad-click-url, verbatim")
+    t: float = Field(ge=0, description="click time, epoch milliseconds")
 
 
 def take_stored(store: Store, log: Log) -> list[object]:

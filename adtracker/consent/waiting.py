@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adtracker.limits import MAX_WAITING
-from adtracker.vocabulary import EventType
+from adtracker.base.limits import MAX_WAITING
+from adtracker.base.vocabulary import EventType
 
 # (type, url, when, payload) of one event
 Waiting = tuple[EventType, str, float, dict[str, Any] | None]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from adtracker.limits import MAX_URL_CHARS
+from adtracker.base.limits import MAX_URL_CHARS
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adtracker.decisions import Decision
-from adtracker.ports import Log, Scheduler
-from adtracker.vocabulary import EventType, Outcome
+from adtracker.base.decisions import Decision
+from adtracker.base.ports import Log, Scheduler
+from adtracker.base.vocabulary import EventType, Outcome
 
 Observer = Callable[[Decision], None]
 
 
 class Reporter:
-    """A :class:`~adtracker.ports.Log` gated by the debug flag, plus decision reporting."""
+    """A :class:`~adtracker.base.ports.Log` gated by the debug flag, plus decision reporting."""
 
     def __init__(
         self, log: Log, scheduler: Scheduler, *, debug: bool, observer: Observer | None

@@ -1,4 +1,4 @@
-"""Delivery: the outbox and everything that moves events out of it (DOM-free, like
+"""The sender: the outbox and everything that moves events out of it (DOM-free, like
 Snowplow's tracker-core emitter: store, request and retry in one place).
 
 Every accepted event is stored in the outbox before its request leaves. An attempt
@@ -13,13 +13,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from adtracker import keys, retry
-from adtracker.decisions import Decision
-from adtracker.outbox import Outbox, OutboxEntry, over_bounds
-from adtracker.ports import Clock, Locks, Log, Scheduler, SendResult, Transport
-from adtracker.responses import status_behavior
-from adtracker.store import Store
-from adtracker.vocabulary import Consent, Outcome
+from adtracker.base import keys
+from adtracker.base.decisions import Decision
+from adtracker.base.ports import Clock, Locks, Log, Scheduler, SendResult, Transport
+from adtracker.base.store import Store
+from adtracker.base.vocabulary import Consent, Outcome
+from adtracker.delivery import retry
+from adtracker.delivery.outbox import Outbox, OutboxEntry, over_bounds
+from adtracker.delivery.responses import status_behavior
 
 # An in-flight entry is leased to its tab for the request's timeout plus this margin.
 LEASE_MARGIN_SECONDS = 5.0
@@ -32,7 +33,7 @@ class NoLocks:
         fn()
 
 
-class Delivery:
+class Sender:
     def __init__(
         self,
         store: Store,

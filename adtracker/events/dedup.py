@@ -4,17 +4,17 @@ URL) per window.
 Each sent event leaves a *mark*: its own small storage value (``adtracker:d:<digest>``
 → expiry), so the click path reads and writes one short value, never a whole table.
 Pruning of expired marks, and the cap on their number, run off the click path
-(see ``adtracker.marks``).
+(see ``adtracker.events.marks``).
 """
 
 from __future__ import annotations
 
 import math
 
-from adtracker.ids import sha256_hex
-from adtracker.keys import DEDUP_PREFIX
-from adtracker.limits import DAY_SECONDS, HOUR_SECONDS, MAX_MARKS
-from adtracker.vocabulary import EventType
+from adtracker.base.digest import sha256_hex
+from adtracker.base.keys import DEDUP_PREFIX
+from adtracker.base.limits import DAY_SECONDS, HOUR_SECONDS, MAX_MARKS
+from adtracker.base.vocabulary import EventType
 
 # Windows in seconds, as VTEX Ads deduplicates on its side (see README "Ids and dedup").
 # Conversions are deduplicated by order_id.
