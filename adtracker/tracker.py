@@ -194,8 +194,12 @@ class Tracker:
         self._marks.prune(max_marks)
 
     def flush(self) -> None:
-        """Send every due event in the outbox (page load, ``online``, retry timers)."""
+        """Send every due event in the outbox (page load, retry timers)."""
         self._sender.flush()
+
+    def back_online(self) -> None:
+        """The browser is online again (``online``): waiting events are sent soon."""
+        self._sender.back_online()
 
     def new_page_view(self) -> None:
         """A route change (pushState, popstate): a new page view; the ids' places are read."""
@@ -301,8 +305,7 @@ class Tracker:
         entry = OutboxEntry(
             id=self._ids.new_id(), type=event_type, url=url, body=body, created=when
         )
-        outcome = self._sender.submit(entry)
-        reason = "" if outcome == "sent" else "offline: queued"
+        outcome, reason = self._sender.submit(entry)
         return self._reporter.outcome(event_type, url, outcome, reason)
 
     def _refuse_conversion(self, reason: str) -> Outcome:

@@ -4,14 +4,17 @@ storms, answers slower than the request timeout, dropped connections), the netwo
 flaps offline and online, and a second tab shops beside it.
 
 The suite runs a bounded one (tests/e2e/test_soak.py, ``SUITE``); the benchmark's
-``soak`` part a longer one (``BENCH``) and reports its figures. Afterwards:
+``soak`` part a longer one (``BENCH``) and reports its figures. This module drives the
+session and records what happened; ``bench.soak_report`` counts it:
 
 - every event the rules allow was accepted by the collector exactly once, and nothing
   else was: the expected URLs come from the plan (unique per ad), not from the page.
   The one allowed exception is the documented trade-off (docs/guarantees.md): an
-  attempt the tracker reported ``failed`` (timed out, connection lost) may have been
-  counted, and is resent inside VTEX's dedup window, which absorbs the copy. Those are
-  reported apart (``resent_after_failure``);
+  attempt the tracker reported ``failed`` whose fate is unknown (it timed out, or the
+  connection went down under it) may have been counted, and is resent inside VTEX's
+  dedup window, which absorbs the copy. Those copies are counted by cause;
+- how long after each outage ended every event it held back was accepted (the drain),
+  against the bound the delivery policy gives (``adtracker.delivery.recovery``);
 - localStorage holds no more than the documented bounds (adtracker/base/limits.py);
 - JS heap and WebAssembly memory growth from the end of the first round to the end
   (after a forced garbage collection, through DevTools; the WebAssembly memory as part
@@ -25,15 +28,14 @@ them without a hook in the product.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from adtracker.base import keys
-from adtracker.base.limits import MAX_MARKS, MAX_OUTBOX_CHARS, MAX_OUTBOX_ENTRIES
-from adtracker.events.marks import PRUNE_EVERY
+from adtracker.base.limits import MAX_OUTBOX_ENTRIES
+from adtracker.delivery.recovery import drain_bound
+from bench.soak_report import Expected, Session, figures
 
 #: data-request-timeout of the soak page: the shortest the tracker accepts, so a slow
 #: answer (``SLOW_S``) times out quickly.
@@ -43,8 +45,9 @@ SLOW_S = 3.0
 IMPRESSION_EVERY = 5
 #: Every this many clicks, the same ad is clicked twice (the second is deduplicated).
 REPEAT_EVERY = 10
-#: How long the end waits for the outbox to drain (retries back off, full jitter).
-DRAIN_S = 90.0
+#: Once the collector answers again, every event that waited is attempted and answered
+#: within this (the delivery policy's bound for a full outbox, not a guess).
+DRAIN_S = drain_bound(MAX_OUTBOX_ENTRIES, REQUEST_TIMEOUT_S)
 #: Waited after the drain before counting exactly (a double would show by then).
 AFTER_DRAIN_S = 3.0
 
@@ -73,7 +76,8 @@ MAX_WASM_GROWTH = 4 << 20
 #: The faults, one per round, in turn: (name, collector fault or None for offline).
 FAULTS: tuple[tuple[str, dict[str, Any] | None], ...] = (
     ("5xx storm", {"match": "/v1/beacon/", "status": 503, "times": 25}),
-    ("slow answers", {"match": "/v1/beacon/click/", "status": 503, "times": 3, "delay": SLOW_S}),
+    # Accepted, but answered after the request timeout: the one honest source of copies.
+    ("slow answers", {"match": "/v1/beacon/click/", "status": 202, "times": 3, "delay": SLOW_S}),
     ("dropped connections", {"match": "/v1/beacon/", "status": 0, "times": 4}),
     ("offline flapping", None),
 )
@@ -92,19 +96,13 @@ STORAGE = """() => Object.keys(localStorage).filter((k) => k.startsWith('adtrack
 
 
 @dataclass
-class Expected:
-    """What the collector must accept, each exactly once (paths with query)."""
+class Recorder:
+    """What the session did, for ``bench.soak_report``: the rounds' spans, when each
+    offline spell ended, and what each tab held back."""
 
-    paths: set[str] = field(default_factory=set)
-
-    def add(self, kind: str, ad_id: str) -> None:
-        self.paths.add(f"/v1/beacon/{kind}/{ad_id}?pos=1")
-
-
-def path_of(url: str) -> str:
-    """What the collector records of a URL: its path and query."""
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    rounds: list[tuple[str, float, float]] = field(default_factory=list)
+    online_at: list[float] = field(default_factory=list)
+    held: list[list[Any]] = field(default_factory=list)
 
 
 def _expect_round(expected: Expected, r: int, plan: Plan) -> None:
@@ -132,26 +130,14 @@ def _memory(cdp: Any) -> dict[str, int]:
     return {"js_heap": int(usage["usedSize"]), "wasm": int(usage["backingStorageSize"])}
 
 
-def _storage_problems(entries: list[list[Any]]) -> list[str]:
-    marks = [k for k, _ in entries if k.startswith(keys.DEDUP_PREFIX)]
-    outbox = [(k, n) for k, n in entries if k.startswith(keys.OUTBOX_PREFIX)]
-    problems = []
-    # Each tab prunes to MAX_MARKS every PRUNE_EVERY marks it writes (docs/guarantees.md).
-    most = MAX_MARKS + TABS * PRUNE_EVERY
-    if len(marks) > most:
-        problems.append(f"{len(marks)} dedup marks, over {most}")
-    if len(outbox) > MAX_OUTBOX_ENTRIES or sum(n for _, n in outbox) > MAX_OUTBOX_CHARS:
-        problems.append(f"outbox of {len(outbox)} entries, {sum(n for _, n in outbox)} chars")
-    return problems
-
-
 def run_soak(browser: Any, page_url: str, collector: Any, plan: Plan, log: Any = print) -> dict:
-    """Drive the session; return its figures and findings (see the module's docstring)."""
+    """Drive the session; return its figures and findings (``bench.soak_report``)."""
     started = time.monotonic()
     expected = Expected()
     errors: list[str] = []
     late = 0
-    failed: set[str] = set()  # paths the tracker reported "failed" at least once
+    slow = 0  # answers accepted after the request timeout
+    rec = Recorder()
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         page = context.new_page()
@@ -163,53 +149,63 @@ def run_soak(browser: Any, page_url: str, collector: Any, plan: Plan, log: Any =
         baseline: dict[str, int] = {}
         for r in range(plan.rounds):
             name, fault = FAULTS[r % len(FAULTS)]
+            begun = time.time()
             if fault is not None:
                 collector.add_fault(**fault)
+                slow += fault["times"] if fault.get("delay") and fault["status"] == 202 else 0
             _expect_round(expected, r, plan)
             routes = [f"r{r}", plan.routes, IMPRESSION_EVERY]
             if r == 1 and plan.tab2_clicks:  # the second tab shops while this one routes
                 page.evaluate("(a) => { window.__routing = __soak.routes(...a); }", routes)
                 tab, tab_late = _second_tab(context, page_url, collector, plan, expected, errors)
                 late += tab_late + page.evaluate("() => window.__routing")
-                failed |= _close_when_quiet(tab)
+                rec.held += _close_when_quiet(tab)
             else:
                 late += page.evaluate("(a) => __soak.routes(...a)", routes)
             if fault is None:  # offline flapping, during the clicks
                 for f in range(2 * FLAPS):
                     context.set_offline(f % 2 == 0)
+                    if f % 2:
+                        rec.online_at.append(time.time())
                     late += _clicks(page, f"r{r}-f{f}", plan.clicks // (2 * FLAPS), expected)
                 context.set_offline(False)
+                rec.online_at.append(time.time())
             else:
                 late += _clicks(page, f"r{r}", plan.clicks, expected)
             late += page.evaluate("(a) => __soak.views(...a)", [f"r{r}", plan.views])
+            rec.rounds.append((name, begun, time.time()))
             if r == 0:
                 baseline = _memory(cdp)
             log(
                 f"[soak] round {r + 1}/{plan.rounds} ({name}) done at {time.monotonic() - started:.0f} s"
             )
-        accepted = _drain(page, collector, expected)
+        drained_in = _drain(page, collector, expected)
         page.wait_for_timeout(AFTER_DRAIN_S * 1000)
         final = _memory(cdp)
         storage = page.evaluate(STORAGE)
-        failed |= _failed(page)
+        rec.held += page.evaluate("() => __soak.held()")
     finally:
         context.close()
-    counts = Counter(e.path for e in collector.accepted())
+    session = Session(
+        plan_rounds=plan.rounds,
+        route_changes=plan.rounds * plan.routes,
+        expected=expected,
+        received=collector.events(),
+        rounds=rec.rounds,
+        online_at=rec.online_at,
+        slow_s=SLOW_S,
+        held=rec.held,
+        storage=storage,
+        tabs=TABS,
+    )
     return {
         "seconds": round(time.monotonic() - started, 1),
-        "route_changes": plan.rounds * plan.routes,
-        "expected_events": len(expected.paths),
-        "accepted_events": sum(counts.values()),
-        "drained_in_s": accepted,
-        "missing": sorted(expected.paths - set(counts)),
-        "unexpected": sorted(p for p in counts if p not in expected.paths),
-        "doubled": sorted(p for p, n in counts.items() if n > 1 and p not in failed),
-        "resent_after_failure": sorted(p for p, n in counts.items() if n > 1 and p in failed),
-        "copies_after_failure": sum(n - 1 for p, n in counts.items() if n > 1 and p in failed),
+        "drained_in_s": drained_in,
+        "drain_bound_s": DRAIN_S,
         "late_decisions": late,
-        "answered_with_faults": sum(1 for e in collector.events() if e.status != 202),
-        "storage_problems": _storage_problems(storage),
-        "storage_chars": sum(n for _, n in storage),
+        "slow_answers_accepted": slow,
+        "faults_left": collector.faults.pending(),
+        **figures(session),
         "js_heap_growth_bytes": final["js_heap"] - baseline["js_heap"],
         "wasm_growth_bytes": final["wasm"] - baseline["wasm"],
         "js_heap_bytes": final["js_heap"],
@@ -231,30 +227,27 @@ def _second_tab(
     return tab, _clicks(tab, "tab2", plan.tab2_clicks, expected)
 
 
-def _failed(tab: Any) -> set[str]:
-    return {path_of(u) for u in tab.evaluate("() => __soak.failed()")}
-
-
-def _close_when_quiet(tab: Any) -> set[str]:
-    """Close the tab once the shared outbox is empty; what it reported failed. (A tab closed with a request in
-    flight leaves its entry to be sent again inside VTEX's dedup window: the documented
-    trade-off, docs/guarantees.md, and test_faults.py's subject, not this one's.)"""
+def _close_when_quiet(tab: Any) -> list[list[Any]]:
+    """Close the tab once the shared outbox is empty; what it held back. (A tab closed
+    with a request in flight leaves its entry to be sent again inside VTEX's dedup window:
+    the documented trade-off, docs/guarantees.md, and test_faults.py's subject, not this
+    one's.)"""
     deadline = time.monotonic() + DRAIN_S
     while tab.evaluate(OUTBOX_EMPTY) is False and time.monotonic() < deadline:
         tab.wait_for_timeout(200)
-    failed = _failed(tab)
+    held = tab.evaluate("() => __soak.held()")
     tab.close()
-    return failed
+    return held
 
 
 def _drain(page: Any, collector: Any, expected: Expected) -> float:
     """Seconds until every expected event was accepted (bounded by DRAIN_S)."""
-    started = time.monotonic()
-    while time.monotonic() - started < DRAIN_S:
+    began = time.monotonic()
+    while time.monotonic() - began < DRAIN_S:
         if expected.paths <= {e.path for e in collector.accepted()}:
             break
         page.wait_for_timeout(250)
-    return round(time.monotonic() - started, 1)
+    return round(time.monotonic() - began, 1)
 
 
 def soak_figures(site: Any, browser: Any) -> dict[str, Any]:
@@ -273,25 +266,3 @@ def soak_figures(site: Any, browser: Any) -> dict[str, Any]:
         "soak_js_heap_growth_mb": got["js_heap_growth_bytes"] / (1 << 20),
         "soak_wasm_growth_mb": got["wasm_growth_bytes"] / (1 << 20),
     }
-
-
-def soak_rows(f: dict[str, Any]) -> list[str]:
-    if "soak_expected_events" not in f:
-        return []
-    return [
-        "| soak (one SPA session, Chromium) | measured |",
-        "|---|---|",
-        f"| length | {f['soak_seconds']:,.0f} s, {f['soak_route_changes']:,} route changes |",
-        f"| events the rules allow / accepted | {f['soak_expected_events']:,} "
-        f"/ {f['soak_accepted_events']:,} |",
-        f"| missing / doubled / unexpected | {f['soak_missing_count']} "
-        f"/ {f['soak_doubled_count']} / {f['soak_unexpected_count']} |",
-        f"| answers with a fault | {f['soak_answered_with_faults']} |",
-        f"| JS heap: growth / at the end | {f['soak_js_heap_growth_mb']:.2f} MB "
-        f"/ {f['soak_js_heap_bytes'] / (1 << 20):.1f} MB |",
-        f"| ArrayBuffer + WebAssembly: growth / at the end | {f['soak_wasm_growth_mb']:.2f} MB "
-        f"/ {f['soak_wasm_bytes'] / (1 << 20):.1f} MB |",
-        f"| localStorage at the end | {f['soak_storage_chars']:,} characters "
-        f"({f['soak_storage_problems_count']} over the bounds) |",
-        "",
-    ]

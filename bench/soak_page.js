@@ -5,11 +5,13 @@
   const waiting = new Map();
   const app = document.createElement("main");
   document.body.appendChild(app);
-  // URLs the tracker reported "failed" (it may resend them: the answer was lost, so the
-  // server may have counted the first attempt). Only these; a few per fault.
-  const failed = new Set();
+  // Events the tracker held back: reported "failed" (it may resend them: the answer was
+  // lost, so the server may have counted the first attempt) or "queued" (offline), each
+  // [url, outcome, reason, epoch ms]. Only these; a few hundred per session.
+  const held = [];
   document.addEventListener("adtracker:event", (e) => {
-    if (e.detail.outcome === "failed") failed.add(e.detail.url);
+    const { url, outcome, reason } = e.detail;
+    if (outcome === "failed" || outcome === "queued") held.push([url, outcome, reason, Date.now()]);
     const done = waiting.get(e.detail.url);
     if (done) { waiting.delete(e.detail.url); done(true); }
   });
@@ -26,7 +28,7 @@
   };
   const beacon = (kind, id) => `${collector}/v1/beacon/${kind}/${id}?pos=1`;
   window.__soak = {
-    failed: () => Array.from(failed),
+    held: () => held.slice(),
     // n route changes; every `every`-th renders a new ad (its impression awaited) and
     // one more that is removed in the same task (never painted: no impression).
     async routes(prefix, n, every) {

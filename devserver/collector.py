@@ -44,6 +44,9 @@ class Received:
     errors: list[dict[str, Any]]  # Ajv-style schema errors of the body, [] when valid
     origin: str | None
     received_at: float
+    # A fault decided this answer (Collector.add_fault), sent this long after receipt.
+    faulted: bool = False
+    delay: float = 0.0
 
     def _body_field(self, name: str) -> Any:
         return self.body_json.get(name) if isinstance(self.body_json, dict) else None
@@ -201,6 +204,8 @@ class Collector(BackgroundServer):
             errors=errors,
             origin=headers.get("origin"),
             received_at=time.time(),
+            faulted=fault is not None,
+            delay=answer.delay,
         )
         with self._lock:
             self._events.append(event)

@@ -103,6 +103,11 @@ class Faults:
                     return fault
         return None
 
+    def pending(self) -> int:
+        """How many faulty answers are still to be given."""
+        with self._lock:
+            return sum(f.remaining for f in self._pending)
+
     def clear(self) -> None:
         with self._lock:
             self._pending.clear()

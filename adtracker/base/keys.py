@@ -5,4 +5,5 @@ IDS = PREFIX + "ids"
 PREBOOT = PREFIX + "preboot"  # written by the JS loader (web/src/tracker.js) before Python runs
 DEDUP_PREFIX = PREFIX + "d:"
 OUTBOX_PREFIX = PREFIX + "o:"
+HEALTH_PREFIX = PREFIX + "h:"  # + an origin: its answers lately (delivery/recovery.py)
 FLUSH_LOCK = PREFIX + "flush"  # Web Locks name (not a storage key)

@@ -42,9 +42,13 @@ MAX_STORED_VALUE_CHARS = 2 * MAX_BODY_CHARS
 # about 19,000 characters. Dropping one early can only let through an event the server
 # itself deduplicates, never lose one.
 MAX_MARKS = 400
-# The outbox never holds more than this many events, nor more characters of JSON summed
-# over its entries, whatever happens; beyond them its oldest events are dropped.
+# The outbox never holds more than this many events waiting (not in flight), nor more
+# characters of JSON summed over them, whatever happens; beyond them its oldest waiting
+# events are dropped. An event in flight is never dropped: its answer decides.
 MAX_OUTBOX_ENTRIES = 100
 MAX_OUTBOX_CHARS = 48 * KIB
+# Requests one page keeps in flight; a new event beyond them waits in the outbox and is
+# sent when one ends (a page generating events faster than the server answers).
+MAX_IN_FLIGHT = 100
 # Events waiting for consent, in memory only.
 MAX_WAITING = 100

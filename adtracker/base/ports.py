@@ -50,12 +50,15 @@ class Transport(Protocol):
         """False when the browser knows it is offline (a request now could not leave)."""
         ...
 
-    def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
+    def send(
+        self, url: str, body: str, on_result: Callable[[SendResult], None], timeout: float
+    ) -> None:
         """Dispatch a POST of ``body`` (JSON) to ``url`` *before returning*.
 
         The request must already be on its way when this returns (a link click
         unloads the page right after the handler). ``on_result`` is called later,
-        at most once.
+        at most once; after ``timeout`` seconds the request is aborted and reported
+        ``timed_out``.
         """
         ...
 

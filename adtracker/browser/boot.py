@@ -152,7 +152,7 @@ def start(
         settings,
         clock=clock,
         storage=LocalStorage(storage) if storage is not None else MemoryStorage(),
-        transport=FetchTransport(settings.request_timeout, getattr(captured, "fetch", None)),
+        transport=FetchTransport(getattr(captured, "fetch", None)),
         ids=Uuid4Source(),
         scheduler=scheduler,
         log=log,
@@ -186,7 +186,7 @@ def start(
     for record in queued or []:
         if isinstance(record, dict):
             run_command(record.get("c"), record.get("t"))
-    online = create_proxy(lambda _event: tracker.flush())
+    online = create_proxy(lambda _event: tracker.back_online())
     js.window.addEventListener("online", online)
     _live["online"] = online
     ident = tracker.identity

@@ -156,16 +156,15 @@ class FetchTransport:
     Chromium — the preflight goes out, the POST does not — so it is not used.)
     """
 
-    def __init__(self, timeout_seconds: float, fetch: Any = None) -> None:
+    def __init__(self, fetch: Any = None) -> None:
         """``fetch``: the loader's capture of ``window.fetch`` (web/src/builtins.js), else
         the page's ``fetch`` as it is now."""
-        self._timeout_ms = int(timeout_seconds * 1000)
         self._fetch = js.fetch if fetch is None else fetch
         self._headers = js_object(
             **{"accept": "application/json", "content-type": "application/json"}
         )
 
-    def _init(self, body: str) -> Any:
+    def _init(self, body: str, timeout_ms: int) -> Any:
         return js_object(
             method="POST",
             keepalive=True,
@@ -175,7 +174,7 @@ class FetchTransport:
             credentials="omit",  # VTEX Ads is cookie-less
             # A redirect would re-POST wherever the server says: never follow one.
             redirect="manual",
-            signal=js.AbortSignal.timeout(self._timeout_ms),
+            signal=js.AbortSignal.timeout(timeout_ms),
         )
 
     def online(self) -> bool:
@@ -184,9 +183,12 @@ class FetchTransport:
         except Exception:
             return True
 
-    def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
+    def send(
+        self, url: str, body: str, on_result: Callable[[SendResult], None], timeout: float
+    ) -> None:
         try:
-            promise = self._fetch(url, self._init(body))  # on its way before this returns
+            # On its way before this returns.
+            promise = self._fetch(url, self._init(body, int(timeout * 1000)))
         except Exception as exc:
             on_result(SendResult(None, error=str(exc)))
             return

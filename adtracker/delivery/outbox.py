@@ -35,6 +35,8 @@ class OutboxEntry(BaseModel):
     next_at: float = Field(default=0.0, ge=0)
     lease_until: float = Field(default=0.0, ge=0)
     maybe_reached: bool = False
+    # Not sent before this (the server's Retry-After), even when the server is back.
+    not_before: float = Field(default=0.0, ge=0)
 
     @property
     def key(self) -> str:
@@ -43,11 +45,16 @@ class OutboxEntry(BaseModel):
 
 def over_bounds(
     entries: list[OutboxEntry],
+    now: float,
     max_entries: int = MAX_OUTBOX_ENTRIES,
     max_chars: int = MAX_OUTBOX_CHARS,
 ) -> list[OutboxEntry]:
-    """The entries to drop, oldest first, so that the rest fit both bounds."""
-    by_age = sorted(entries, key=lambda e: (e.created, e.id))
+    """The waiting entries to drop, oldest first, so that the waiting ones fit both bounds.
+
+    Entries in flight (leased) are neither counted nor dropped: dropping one would free
+    no request, and would lose the event if its attempt then failed."""
+    waiting = [e for e in entries if e.lease_until <= now]
+    by_age = sorted(waiting, key=lambda e: (e.created, e.id))
     sizes = [len(e.model_dump_json()) for e in by_age]
     total = sum(sizes)
     drop: list[OutboxEntry] = []

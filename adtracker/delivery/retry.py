@@ -3,7 +3,9 @@ a resend is no longer safe. Which results failed (and are retried) is decided in
 ``responses.status_behavior``.
 
 - Wait: exponential backoff with full jitter (``rand × min(cap, base × 2^attempt)``),
-  or the server's ``Retry-After`` when it sends one (clamped).
+  or the server's ``Retry-After`` when it sends one (clamped). When the server answers
+  again after an outage, the waiting events are brought forward (``recovery``), but
+  never before a ``Retry-After``.
 - Safe to resend: an event whose earlier attempt *may* have reached the server is
   resent only inside the platform's dedup window for its type, where a duplicate is
   absorbed by the server; later it is dropped, because a late resend could
@@ -63,9 +65,16 @@ def retry_after_unreadable(result: SendResult, now: float) -> bool:
     return honoured and parse_retry_after(result.retry_after, now) is None
 
 
+def server_delay(result: SendResult, now: float) -> float | None:
+    """The wait the server asked for (a readable Retry-After on a 429/503), if any."""
+    if result.status not in _RETRY_AFTER_STATUSES:
+        return None
+    return parse_retry_after(result.retry_after, now)
+
+
 def next_delay(result: SendResult, attempt: int, rand: float, now: float) -> float:
-    honoured = result.status in _RETRY_AFTER_STATUSES
-    after = parse_retry_after(result.retry_after, now) if honoured else None
+    """The server's Retry-After when it sent one, else the backoff for ``attempt``."""
+    after = server_delay(result, now)
     return after if after is not None else backoff_delay(attempt, rand)
 
 

@@ -55,6 +55,15 @@ def _origin_of(scheme: str, hostname: str, port: int | None) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+def origin_of(url: str) -> str:
+    """The origin of a URL that :func:`check_beacon_url` accepted (``""`` if it has none)."""
+    try:
+        parts = urlsplit(url)
+        return _origin_of(parts.scheme.lower(), parts.hostname or "", parts.port)
+    except (ValueError, KeyError):
+        return ""
+
+
 @dataclass(frozen=True, slots=True)
 class UrlVerdict:
     ok: bool

@@ -31,18 +31,35 @@ class Sent:
     url: str
     body: str
     on_result: Callable[[SendResult], None]
+    timeout: float = 0.0
 
 
 class FakeTransport:
-    def __init__(self) -> None:
+    """Records each request; the test answers them. With ``timeouts``, a request still
+    unanswered when the clock passes its timeout is answered ``timed_out``, as the
+    browser's AbortSignal does (only once: a later ``answer`` of it is ignored)."""
+
+    def __init__(self, timeouts: ManualScheduler | None = None) -> None:
         self.sent: list[Sent] = []
         self.is_online = True
+        self._timeouts = timeouts
+        self._answered: set[int] = set()
 
     def online(self) -> bool:
         return self.is_online
 
-    def send(self, url: str, body: str, on_result: Callable[[SendResult], None]) -> None:
-        self.sent.append(Sent(url, body, on_result))
+    def send(
+        self, url: str, body: str, on_result: Callable[[SendResult], None], timeout: float
+    ) -> None:
+        self.sent.append(Sent(url, body, on_result, timeout))
+        if self._timeouts is not None:
+            index = len(self.sent) - 1
+            self._timeouts.later(timeout, lambda: self._time_out(index))
+
+    def _time_out(self, index: int) -> None:
+        if index not in self._answered:
+            self._answered.add(index)
+            self.sent[index].on_result(SendResult(None, error="timed out", timed_out=True))
 
     def answer(
         self,
@@ -51,8 +68,12 @@ class FakeTransport:
         body: str = "",
         error: str = "",
         retry_after: str | None = None,
+        timed_out: bool = False,
     ) -> None:
-        self.sent[index].on_result(SendResult(status, body, error, retry_after))
+        if index in self._answered:
+            return
+        self._answered.add(index)
+        self.sent[index].on_result(SendResult(status, body, error, retry_after, timed_out))
 
 
 class CountingIds:
@@ -173,12 +194,14 @@ def make_rig(
     storage: object | None = None,
     clock: FakeClock | None = None,
     places: FakePlaces | None = None,
+    timeouts: bool = False,
     **config: object,
 ) -> Rig:
+    """A tracker on fakes. ``timeouts``: unanswered requests time out (``FakeTransport``)."""
     clock = clock or FakeClock()
     store = MemoryStorage() if storage is None else storage
-    transport = FakeTransport()
     scheduler = ManualScheduler(clock)
+    transport = FakeTransport(scheduler if timeouts else None)
     log = RecordingLog()
     decisions: list[Decision] = []
     tracker = Tracker(

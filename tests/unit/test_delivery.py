@@ -3,8 +3,11 @@
 import json
 
 from adtracker.base import keys
+from adtracker.base.limits import MAX_IN_FLIGHT
 from adtracker.base.limits import MAX_OUTBOX_ENTRIES as OUTBOX_MAX
 from adtracker.base.store import MemoryStorage
+from adtracker.delivery import recovery
+from adtracker.delivery.outbox import OutboxEntry
 from adtracker.delivery.sender import LEASE_MARGIN_SECONDS
 from tests.unit.fakes import AD1, AD2, ORIGIN, FakeClock, make_rig
 
@@ -199,3 +202,175 @@ def test_bad_consent_value_is_an_error_not_an_exception() -> None:
     assert rig.tracker.consent("maybe") is False
     assert rig.tracker.consent_state == "granted"
     assert any("consent must be" in m for m in rig.log.of("error"))
+
+
+# --- when the server is back (delivery/recovery.py) -------------------------------------------
+
+
+def waiting(rig) -> dict[str, float]:
+    """next_at of each waiting entry, by URL."""
+    return {e["url"]: e["next_at"] for e in outbox(rig) if e["lease_until"] <= rig.clock.now()}
+
+
+def fail_many_times(rig, url: str, times: int) -> None:
+    """``url`` fails ``times`` times in a row (its backoff grows to minutes)."""
+    rig.tracker.track_click(url)
+    for _ in range(times):
+        rig.transport.answer(len(rig.transport.sent) - 1, 503)
+        rig.scheduler.advance(max(waiting(rig)[url] - rig.clock.now(), 0) + 0.01)
+
+
+def test_the_first_answer_after_an_outage_brings_the_waiting_events_forward() -> None:
+    rig = started()
+    fail_many_times(rig, AD1, 9)  # its next wait: up to 256 s (0.5 × 2^8 = 128 s here)
+    rig.transport.answer(len(rig.transport.sent) - 1, 503)
+    assert waiting(rig)[AD1] - rig.clock.now() > 100
+    rig.tracker.track_click(AD2)  # a new event; the server is back
+    rig.transport.answer(len(rig.transport.sent) - 1, 202)
+    assert waiting(rig)[AD1] - rig.clock.now() <= recovery.MAX_SPREAD_SECONDS
+    rig.scheduler.advance(recovery.MAX_SPREAD_SECONDS)
+    assert rig.transport.sent[-1].url == AD1
+    rig.transport.answer(len(rig.transport.sent) - 1, 202)
+    assert outbox(rig) == []
+
+
+def test_one_event_failing_alone_keeps_its_backoff() -> None:
+    """Others delivered between its failures: not an outage, so successes never bring it
+    forward (a request the server keeps failing is not retried at every other event)."""
+    rig = started()
+    rig.tracker.track_click(AD1)
+    rig.transport.answer(0, 500)
+    rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/other")
+    rig.transport.answer(1, 202)  # one failure, then an answer: no outage
+    assert waiting(rig)[AD1] == rig.clock.now() + 0.5  # backoff of attempt 1, rand 0.5
+
+
+def test_retry_after_still_wins_when_the_server_is_back() -> None:
+    rig = started()
+    rig.tracker.track_click(AD1)
+    rig.transport.answer(0, 429, retry_after="120")
+    rig.tracker.track_click(AD2)
+    rig.transport.answer(1, 503)  # two failures in a row: an outage
+    rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/third")
+    rig.transport.answer(2, 202)
+    assert waiting(rig)[AD1] == rig.clock.now() + 120  # not brought forward before it
+    rig.scheduler.advance(recovery.MAX_SPREAD_SECONDS)
+    assert [s.url for s in rig.transport.sent[3:]] == [AD2]  # AD2 was
+    rig.transport.answer(3, 202)
+    rig.scheduler.advance(120 - recovery.MAX_SPREAD_SECONDS - 0.5)
+    assert len(rig.transport.sent) == 4
+    rig.scheduler.advance(0.6)
+    assert rig.transport.sent[-1].url == AD1
+
+
+def left_waiting(rig, urls: list[str], wait: float = 200.0) -> None:
+    """Entries an earlier page left waiting out a long backoff, oldest first."""
+    now = rig.clock.now()
+    for i, url in enumerate(urls):
+        entry = OutboxEntry(
+            id=f"left-{i}", type="click", url=url, body="{}", created=now - 100 + i,
+            attempts=8, next_at=now + wait, maybe_reached=True,
+        )  # fmt: skip
+        rig.storage.data[entry.key] = entry.model_dump_json()
+
+
+def test_online_brings_every_waiting_event_forward_oldest_first() -> None:
+    rig = started()
+    urls = [f"{ORIGIN}/v1/beacon/click/o{i}" for i in range(4)]
+    left_waiting(rig, urls)
+    rig.tracker.back_online()
+    due = waiting(rig)
+    assert all(due[u] - rig.clock.now() <= recovery.spread(4) for u in urls)
+    assert [due[u] for u in urls] == sorted(due[u] for u in urls)  # oldest first, spread
+    rig.scheduler.advance(recovery.spread(4) + 0.01)
+    assert [s.url for s in rig.transport.sent] == urls
+
+
+def test_bringing_forward_never_touches_an_entry_in_flight() -> None:
+    rig = started()
+    left_waiting(rig, [AD1])
+    rig.tracker.track_click(AD2)  # in flight, unanswered
+    lease = {e["url"]: e["lease_until"] for e in outbox(rig)}[AD2]
+    rig.tracker.back_online()
+    assert {e["url"]: e["lease_until"] for e in outbox(rig)}[AD2] == lease
+    assert len([s for s in rig.transport.sent if s.url == AD2]) == 1
+
+
+def test_a_later_page_brings_forward_what_an_earlier_one_left_waiting() -> None:
+    """The outage is kept per origin in storage: the next page view's first answer ends it."""
+    rig = started()
+    fail_many_times(rig, AD1, 8)
+    rig.transport.answer(len(rig.transport.sent) - 1, 503)
+    later = make_rig(storage=rig.storage, clock=rig.clock)
+    later.tracker.start()
+    later.scheduler.run()
+    assert later.transport.sent == []  # still waiting out its backoff
+    later.tracker.track_click(AD2)
+    later.transport.answer(0, 202)
+    later.scheduler.advance(recovery.MAX_SPREAD_SECONDS)
+    assert [s.url for s in later.transport.sent] == [AD2, AD1]
+
+
+def test_a_failure_sent_before_the_server_came_back_waits_a_slot_not_its_backoff() -> None:
+    rig = started()
+    fail_many_times(rig, AD2, 7)  # AD2's next backoff would be up to 128 s
+    rig.transport.answer(len(rig.transport.sent) - 1, 503)
+    rig.scheduler.advance(waiting(rig)[AD2] - rig.clock.now() + 0.01)  # AD2's 9th attempt
+    rig.clock.advance(0.2)  # while it is in flight, the server comes back
+    rig.tracker.track_click(AD1)
+    rig.transport.answer(len(rig.transport.sent) - 1, 202)
+    rig.transport.answer(len(rig.transport.sent) - 2, 503)  # AD2's answer, on its way before
+    assert waiting(rig)[AD2] == rig.clock.now() + recovery.late_delay(0.5)
+
+
+def test_two_tabs_bring_forward_and_send_each_waiting_event_once() -> None:
+    storage, clock = MemoryStorage(), FakeClock()
+    a, b = make_rig(storage=storage, clock=clock), make_rig(storage=storage, clock=clock)
+    a.tracker.start()
+    b.tracker.start()
+    fail_many_times(a, AD1, 8)
+    a.transport.answer(len(a.transport.sent) - 1, 503)
+    b.tracker.track_click(AD2)
+    b.transport.answer(0, 202)  # tab b sees the server back: a's event is brought forward
+    a.scheduler.advance(recovery.MAX_SPREAD_SECONDS)  # tab a's own timer fires too
+    b.scheduler.advance(0)
+    resent = [s for s in a.transport.sent[9:] + b.transport.sent[1:] if s.url == AD1]
+    assert len(resent) == 1
+
+
+# --- in flight (delivery/in_flight.py) ---------------------------------------------------------
+
+
+def test_each_attempt_timeout_counts_the_requests_ahead_of_it() -> None:
+    rig = started()
+    for i in range(13):
+        rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/burst-{i}")
+    assert [s.timeout for s in rig.transport.sent] == [10.0] * 6 + [20.0] * 6 + [30.0]
+    leases = [e["lease_until"] - rig.clock.now() for e in outbox(rig)]
+    assert sorted(leases)[-1] == 30.0 + LEASE_MARGIN_SECONDS  # the lease covers it
+
+
+def test_past_the_in_flight_cap_new_events_wait_and_leave_when_one_ends() -> None:
+    rig = started()
+    for i in range(MAX_IN_FLIGHT + 2):
+        rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/cap-{i}")
+    rig.scheduler.run()
+    assert len(rig.transport.sent) == MAX_IN_FLIGHT
+    assert rig.decisions[-1].outcome == "queued" and "in flight" in rig.decisions[-1].reason
+    rig.transport.answer(0, 202)
+    rig.transport.answer(1, 202)
+    assert len(rig.transport.sent) == MAX_IN_FLIGHT + 2
+
+
+def test_a_burst_past_the_bounds_in_flight_is_never_dropped_and_never_lost() -> None:
+    rig = started()
+    n = OUTBOX_MAX + 20
+    for i in range(n):
+        rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/many-{i}")
+    rig.scheduler.run()  # the bounds: nothing in flight is dropped
+    assert not [d for d in rig.decisions if d.outcome == "dropped"]
+    for i in range(n):  # every first attempt fails
+        rig.transport.answer(i, 503)
+    rig.scheduler.run()
+    dropped = [d for d in rig.decisions if d.outcome == "dropped"]
+    assert len(dropped) == len(rig.transport.sent) - OUTBOX_MAX  # the waiting ones over it

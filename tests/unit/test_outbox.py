@@ -3,6 +3,8 @@ from adtracker.base.store import MemoryStorage, Store
 from adtracker.delivery.outbox import Outbox, OutboxEntry, over_bounds
 from tests.unit.fakes import RecordingLog
 
+NOW = 2000.0
+
 
 def entry(i: int, body: str = '{"user_id":"u","session_id":"s"}') -> OutboxEntry:
     return OutboxEntry(
@@ -12,20 +14,30 @@ def entry(i: int, body: str = '{"user_id":"u","session_id":"s"}') -> OutboxEntry
 
 def test_over_bounds_by_count_drops_the_oldest() -> None:
     entries = [entry(i) for i in range(12)]
-    dropped = over_bounds(entries, max_entries=10, max_chars=10**9)
+    dropped = over_bounds(entries, NOW, max_entries=10, max_chars=10**9)
     assert [e.id for e in dropped] == ["e0000", "e0001"]
 
 
 def test_over_bounds_by_bytes() -> None:
     entries = [entry(i, body="x" * 1000) for i in range(10)]
     size = len(entries[0].model_dump_json())
-    dropped = over_bounds(entries, max_entries=100, max_chars=size * 4)
+    dropped = over_bounds(entries, NOW, max_entries=100, max_chars=size * 4)
     assert [e.id for e in dropped] == [f"e{i:04d}" for i in range(6)]
 
 
+def test_entries_in_flight_are_neither_counted_nor_dropped() -> None:
+    """Dropping an entry in flight frees no request, and its failure would lose it."""
+    in_flight = [entry(i).model_copy(update={"lease_until": NOW + 5}) for i in range(5)]
+    waiting = [entry(i) for i in range(5, 9)]
+    dropped = over_bounds(in_flight + waiting, NOW, max_entries=3, max_chars=10**9)
+    assert [e.id for e in dropped] == ["e0005"]  # the oldest waiting one, not e0000
+    expired = [e.model_copy(update={"lease_until": NOW}) for e in in_flight]  # lease over
+    assert len(over_bounds(expired + waiting, NOW, max_entries=3, max_chars=10**9)) == 6
+
+
 def test_within_bounds_drops_nothing() -> None:
-    assert over_bounds([entry(1), entry(2)], max_entries=2, max_chars=10**6) == []
-    assert over_bounds([], max_entries=0, max_chars=0) == []
+    assert over_bounds([entry(1), entry(2)], NOW, max_entries=2, max_chars=10**6) == []
+    assert over_bounds([], NOW, max_entries=0, max_chars=0) == []
 
 
 def test_round_trip_and_garbage() -> None:

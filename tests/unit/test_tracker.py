@@ -214,7 +214,7 @@ def test_expired_marks_are_pruned_at_start() -> None:
 def test_an_internal_error_never_escapes() -> None:
     rig = started()
 
-    def boom(url: str, body: str, on_result: object) -> None:
+    def boom(url: str, body: str, on_result: object, timeout: float) -> None:
         raise RuntimeError("transport exploded")
 
     rig.transport.send = boom  # type: ignore[method-assign]

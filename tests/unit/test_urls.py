@@ -1,7 +1,7 @@
 import pytest
 
 from adtracker.base.limits import MAX_URL_CHARS
-from adtracker.events.urls import check_beacon_url, normalize_origin
+from adtracker.events.urls import check_beacon_url, normalize_origin, origin_of
 
 ALLOWED = frozenset({"https://events.newtail-media.newtail.com.br", "http://127.0.0.1:8001"})
 OK = "https://events.newtail-media.newtail.com.br/v1/beacon/click/abc?pos=1&x=%2F"
@@ -74,3 +74,19 @@ def test_check_beacon_url(url: object, reason_part: str | None) -> None:
 )
 def test_normalize_origin(raw: object, origin: str | None) -> None:
     assert normalize_origin(raw) == origin
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://events.newtail-media.newtail.com.br/v1/beacon/click/x?pos=1",
+         "https://events.newtail-media.newtail.com.br"),
+        ("HTTPS://Events.Example.com:443/x", "https://events.example.com"),
+        ("http://127.0.0.1:8001/v1/beacon/view/y", "http://127.0.0.1:8001"),
+        ("http://[::1]:8001/x", "http://[::1]:8001"),
+        ("http://a.example:99999/x", ""),  # a port that does not parse
+    ],
+)  # fmt: skip
+def test_origin_of_an_accepted_url(url: str, origin: str) -> None:
+    """The sender's key for the requests in flight and the origin's health."""
+    assert origin_of(url) == origin
