@@ -22,8 +22,6 @@ demos, precompress, swap the staging folder in as ``web/dist/``. The longer step
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -31,11 +29,17 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from buildtools import docs
 from buildtools.common import BuildError, log, project_version, run, sha256_file
+from buildtools.machine import (
+    BUILD_PACKAGES,
+    ensure_browsers,
+    ensure_debian_packages,
+    ensure_venv,
+    in_venv,
+)
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -57,7 +61,8 @@ PRECOMPILE_SCRIPT = WEB / "tools" / "precompile.mjs"
 TRACE_SCRIPT = WEB / "tools" / "trace_imports.mjs"
 TRACE_FAKES = ROOT / "tests" / "unit" / "fakes.py"
 TRACE_ORDER = ROOT / "tests" / "data" / "vtex-order-placed.json"
-RUNTIME_MODULES = WEB / "src" / "runtime"  # boot.mjs and the snapshot Worker
+RUNTIME_MODULES = WEB / "src" / "runtime"  # boot.mjs and the snapshot Worker, and their parts
+ESBUILD = NODE_MODULES / ".bin" / "esbuild"  # bundles them (buildtools/bundle.py)
 LOADER = WEB / "src" / "tracker.js"
 # Inlined into the loader at BUILTINS_PLACEHOLDER: what it captures of the page's built-ins.
 LOADER_BUILTINS = WEB / "src" / "builtins.js"
@@ -89,89 +94,6 @@ WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 # bench/run.py's PARTS (build.py parses its arguments before .venv exists, so it cannot
 # import them; tests/unit/test_bench_report.py pins the two together).
 BENCH_PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "phone", "engines", "soak")
-
-# The Debian packages the build and the tests need, each with a command (or file) that
-# shows it is there (None: ask dpkg). ensure_debian_packages() installs the missing ones
-# (as root, with apt-get).
-BUILD_PACKAGES: dict[str, str | None] = {"nodejs": "node", "npm": "npm"}
-CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download fails on our machines
-# What the browser tests need (each with a command/file showing it is there; None: ask
-# dpkg). Firefox and WebKitGTK's MiniBrowser under Xvfb run tests/e2e/test_engines.py.
-TEST_PACKAGES: dict[str, str | None] = {
-    "chromium": CHROMIUM,
-    "firefox-esr": "firefox-esr",
-    "webkit2gtk-driver": "WebKitWebDriver",
-    "libwebkit2gtk-4.1-0": None,
-    "xvfb": "Xvfb",
-}
-
-
-# --- Debian packages ---------------------------------------------------------------------------
-
-
-def can_apt() -> bool:
-    return bool(shutil.which("apt-get")) and hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def _present(package: str, probe: str | None) -> bool:
-    """Whether ``probe`` (a command or a path) exists; without one, whether dpkg says
-    ``package`` is installed."""
-    if probe is not None:
-        return bool(shutil.which(probe)) or Path(probe).exists()
-    if shutil.which("dpkg-query") is None:
-        return False
-    status = subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
-    ).stdout
-    return status.endswith(" installed")
-
-
-def ensure_debian_packages(packages: Mapping[str, str | None] | Iterable[str], why: str) -> None:
-    """Install the missing ones of ``packages`` with apt-get when we are root; else stop
-    and name them. ``packages``: Debian package names, or a mapping of each to a command
-    or file that shows it is there (for tools that may come from elsewhere, e.g. nvm)."""
-    probes = dict(packages) if isinstance(packages, Mapping) else dict.fromkeys(packages)
-    missing = [name for name, probe in probes.items() if not _present(name, probe)]
-    if not missing:
-        return
-    if not can_apt():
-        raise BuildError(f"{why}: install the Debian package(s) {' '.join(missing)}")
-    log(f"installing Debian's {' '.join(missing)} …")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    run(["apt-get", "update", "-qq"], env=env)
-    run(["apt-get", "install", "-y", "-qq", *missing], env=env)
-
-
-# --- step 0: the virtual environment ------------------------------------------------------
-
-
-def in_venv() -> bool:
-    return Path(sys.prefix).resolve() == VENV.resolve()
-
-
-def ensure_venv() -> Path:
-    python = VENV / "bin" / "python"
-    stamp = VENV / ".adtracker-deps"
-    want = hashlib.sha256(PYPROJECT.read_bytes()).hexdigest()
-    if not python.exists():
-        if importlib.util.find_spec("ensurepip") is None:  # Debian splits venv out
-            version = f"{sys.version_info.major}.{sys.version_info.minor}"
-            ensure_debian_packages(
-                {f"python{version}-venv": f"/usr/lib/python{version}/ensurepip"},
-                "creating .venv needs ensurepip",
-            )
-        log(f"creating {VENV.relative_to(ROOT)} …")
-        run([sys.executable, "-m", "venv", str(VENV)])
-    if not stamp.exists() or stamp.read_text().strip() != want:
-        log("installing the dev dependencies from pyproject.toml …")
-        run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             "-e", ".[dev]"],
-            cwd=ROOT,
-        )  # fmt: skip
-        stamp.write_text(want)
-    return python
-
 
 # --- step 1: npm assets (the Pyodide and PyScript runtimes) ----------------------------------
 
@@ -217,7 +139,7 @@ def ensure_npm_assets() -> tuple[Path, Path]:
 
 def build() -> Path:
     # They need the venv's packages.
-    from buildtools import archives, assets, lockfile, pyodide_patch, trim, wheels
+    from buildtools import archives, assets, bundle, lockfile, pyodide_patch, trim, wheels
 
     t0 = time.monotonic()
     wheels.check_pydantic_pin(PYPROJECT, PYODIDE_REQUIREMENTS)
@@ -239,10 +161,6 @@ def build() -> Path:
             shutil.copy2(pyodide / name, pending / name)
         for patched_file in ("pyodide.mjs", "pyodide.asm.mjs"):  # why: buildtools/pyodide_patch.py
             pyodide_patch.patch_file(pending / patched_file)
-        # The boot modules (page side and snapshot Worker) ship inside the hashed folder:
-        # same origin as Pyodide, cached forever, and their content is part of the hash.
-        for module in sorted(RUNTIME_MODULES.glob("*.mjs")):
-            shutil.copy2(module, pending / module.name)
         sources = [*dependencies, tracker_wheel]
         staged = [(w, Path(shutil.copy2(w, pending / w.name))) for w in sources]
         wheels.precompile_wheels(
@@ -264,7 +182,9 @@ def build() -> Path:
         imported = trim.trace(TRACE_SCRIPT, pyodide, TRACE_FAKES, TRACE_ORDER, boot_wheels)
         deflated = trim.write_trimmed(pending, boot_wheels, STDLIB, imported)
         manifest = archives.write_stored_variants(pending, deflated)
-        archives.fill_worker(pending / "snapshot-worker.mjs", manifest)
+        # The boot modules (page side and snapshot Worker), bundled, ship inside the hashed
+        # folder: same origin as Pyodide, cached forever, their content part of the hash.
+        bundle.bundle_runtime(RUNTIME_MODULES, pending, ESBUILD, manifest, project_version())
         runtime = f"r-{assets.runtime_hash(pending)}"
         pending.rename(STAGING / runtime)
 
@@ -353,16 +273,6 @@ def serve(port: int, collector_port: int, production: bool) -> None:
 # --- test -------------------------------------------------------------------------------------
 
 
-def ensure_browsers() -> None:
-    """Debian's browsers when possible (a test tool's own browser download fails on the
-    project's machines); Playwright's own Chromium where apt-get cannot run."""
-    if not can_apt() and not Path(CHROMIUM).exists():
-        log("no system Chromium: installing Playwright's own …")
-        run([sys.executable, "-m", "playwright", "install", "chromium"])
-        return
-    ensure_debian_packages(TEST_PACKAGES, "the browser tests need them")
-
-
 def test(pytest_args: list[str]) -> int:
     build()
     ensure_browsers()
@@ -416,8 +326,8 @@ def main(argv: list[str]) -> int:
     if extra and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
-    if not in_venv():
-        python = ensure_venv()
+    if not in_venv(VENV):
+        python = ensure_venv(ROOT, VENV)
         os.execv(str(python), [str(python), str(Path(__file__).resolve()), *argv])
 
     if args.command == "serve":

@@ -15,21 +15,19 @@ smaller (the standard library: 2.55 MB deflated, 1.61 MB stored + brotli; Pyodid
 The snapshot Worker asks for the headers of ``stored/<name>`` first and takes it only when
 the host answers with a ``Content-Encoding``; otherwise it fetches ``<name>``. Both are
 checked against their sha256, which the build writes into the Worker (``ARCHIVES`` in
-snapshot-worker.mjs), so either way the bytes are exactly the build's.
+web/src/runtime/worker-fetch.mjs, defined by buildtools/bundle.py), so either way the
+bytes are exactly the build's.
 """
 
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from buildtools.common import BuildError, sha256_file
+from buildtools.common import sha256_file
 
 STORED_DIR = "stored"
-#: In web/src/runtime/snapshot-worker.mjs: the variants' hashes, filled in by the build.
-MANIFEST_PLACEHOLDER = "{} /* __ADTRACKER_ARCHIVES__ */"
 
 
 def store_zip(source: Path, dest: Path) -> None:
@@ -59,12 +57,3 @@ def write_stored_variants(folder: Path, deflated: dict[str, str]) -> dict[str, A
             "stored": {"path": stored, "sha256": sha256_file(folder / stored)},
         }
     return manifest
-
-
-def fill_worker(worker: Path, manifest: dict[str, Any]) -> None:
-    """Write ``manifest`` into the snapshot Worker module (its ``ARCHIVES`` constant)."""
-    text = worker.read_text(encoding="utf-8")
-    if text.count(MANIFEST_PLACEHOLDER) != 1:
-        raise BuildError(f"{worker.name} lost its {MANIFEST_PLACEHOLDER} placeholder")
-    filled = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
-    worker.write_text(text.replace(MANIFEST_PLACEHOLDER, filled), encoding="utf-8")

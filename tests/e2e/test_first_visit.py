@@ -19,13 +19,14 @@ import pytest
 from e2e_helpers import DIST, MOUNT, make_page, wait_ready
 from playwright.sync_api import Browser
 
+from buildtools.bundle import ENTRIES
 from buildtools.trim import TRIMMED_STDLIB
 from devserver import Collector, StaticServer
 
 #: ES modules that both the Worker and the page import (two module maps). Where the host
 #: lets the browser cache them (the production rules) the second import never reaches the
 #: server; a ``no-cache`` host is asked again (a conditional request where it has validators).
-MODULES_BOTH_IMPORT = {"pyodide.mjs", "pyodide.asm.mjs", "snapshot-shared.mjs"}
+MODULES_BOTH_IMPORT = {"pyodide.mjs", "pyodide.asm.mjs"}
 STORE_TIMEOUT_MS = 90_000
 
 
@@ -77,6 +78,8 @@ def test_first_visit_fetches_each_file_once(
         for path in MODULES_BOTH_IMPORT:
             assert gets[path] == 1, f"{path}: {gets[path]} requests despite immutable caching"
 
+    # The runtime's modules are bundled (buildtools/bundle.py): its split costs no request.
+    assert {p for p in gets if p.endswith(".mjs")} == set(ENTRIES) | MODULES_BOTH_IMPORT
     archives = [p for p in gets if p.endswith((".whl", ".zip"))]
     stored = sorted(p for p in archives if p.startswith("stored/"))
     deflated = sorted(p for p in archives if not p.startswith("stored/"))

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from buildtools.archives import (
-    MANIFEST_PLACEHOLDER,
     STORED_DIR,
-    fill_worker,
     store_zip,
     write_stored_variants,
 )
 from buildtools.assets import compressible
-from buildtools.common import BuildError
 
 ENTRIES = {"pkg/__init__.py": b"x = 1\n" * 400, "pkg/data.bin": bytes(range(256)) * 40}
 
@@ -68,20 +62,3 @@ def test_variants_and_their_hashes(tmp_path: Path) -> None:
     }
     stored = tmp_path / STORED_DIR / "a.whl"
     assert compressible(stored) and not compressible(tmp_path / "a.whl")
-
-
-def test_the_worker_gets_the_hashes(tmp_path: Path) -> None:
-    worker = tmp_path / "snapshot-worker.mjs"
-    worker.write_text(f"const ARCHIVES = {MANIFEST_PLACEHOLDER};\n")
-    fill_worker(worker, {"a.whl": {"deflated": "1", "stored": "2"}})
-    text = worker.read_text()
-    assert json.loads(text.removeprefix("const ARCHIVES = ").removesuffix(";\n")) == {
-        "a.whl": {"deflated": "1", "stored": "2"}
-    }
-    with pytest.raises(BuildError, match="placeholder"):
-        fill_worker(worker, {})
-
-
-def test_the_worker_source_has_the_placeholder() -> None:
-    source = Path(__file__).resolve().parents[2] / "web/src/runtime/snapshot-worker.mjs"
-    assert source.read_text().count(MANIFEST_PLACEHOLDER) == 1

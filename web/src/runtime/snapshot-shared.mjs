@@ -14,6 +14,11 @@ export function cacheKeys(base, version, lockSha256) {
   return { root, meta: root + "meta.json", snapshot: root + "snapshot.pages", files: root + "files.bin" };
 }
 
+// An error's first line, for a note or a reason.
+export function describe(err) {
+  return String((err && err.message) || err).split("\n")[0];
+}
+
 export function sitePackagesOf(Module) {
   return Module.API.sitePackages;
 }

@@ -23,11 +23,14 @@
  * Every file is fetched once: Pyodide gets the lock file's text, the compiled wasm and the
  * standard library's bytes from here (options the build's patch adds to the pinned Pyodide,
  * buildtools/pyodide_patch.py), and so does the page, through the answer.
+ * Its parts: worker-fetch.mjs (fetching), snapshot-cache.mjs (the cache entry); the build
+ * bundles them into this module (one request).
  */
-import { CACHE_NAME, FORMAT, cacheKeys, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
-import { elideZeroPages, restoreZeroPages } from "./snapshot-pages.mjs";
+import { FORMAT, cacheKeys, describe, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
+import { restoreZeroPages } from "./snapshot-pages.mjs";
+import { dropEntry, entry, openCache, store } from "./snapshot-cache.mjs";
+import { BASE, bytesOf, fetchArchive, fetchOk, sha256Hex, wheelsFor } from "./worker-fetch.mjs";
 
-const BASE = new URL("./", import.meta.url).href;
 // Held while a snapshot is made and stored: one per origin, whatever the runtime.
 const LOCK_NAME = "adtracker-snapshot";
 // How long a Worker waits for another tab's snapshot before making its own: about a
@@ -37,14 +40,8 @@ const WASM = "pyodide.asm.wasm";
 // The standard library trimmed to what the tracker imports (buildtools/trim.py); the full
 // python_stdlib.zip is fetched only if Python imports something else (import_fallback.py).
 const STDLIB = "adtracker_stdlib.zip";
-// The archives this Worker fetches: for each, the path and sha256 of its deflated and its
-// stored variant (buildtools/archives.py; filled in by the build).
-const ARCHIVES = {} /* __ADTRACKER_ARCHIVES__ */;
 // What Python runs before the snapshot: everything the page would import at start.
 const PRELOAD = "import adtracker.browser.boot, gc\ngc.collect()\n";
-
-// Where this run's snapshot is (or will be) cached; set once the keys are known.
-const entry = { cache: null, keys: null, dropped: false };
 
 self.onmessage = (event) => {
   const data = event.data || {};
@@ -59,80 +56,6 @@ self.onmessage = (event) => {
     self.postMessage({ ok: false, reason: describe(err) });
   });
 };
-
-async function dropEntry() {
-  const { cache, keys } = entry;
-  if (!cache || !keys) return;
-  await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.delete(k).catch(() => false)));
-}
-
-function describe(err) {
-  return String((err && err.message) || err).split("\n")[0];
-}
-
-async function fetchOk(url, init) {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${url.slice(BASE.length)} answered HTTP ${response.status}`);
-  return response;
-}
-
-// Cache Storage, or null where it is missing or blocked (private modes). `faults` is the
-// e2e tests' injection (window.__adtrackerTestFaults on the page; empty in production).
-async function openCache(faults) {
-  if (faults.includes("no-cache")) return null;
-  try {
-    if (faults.includes("cache-throws")) throw new DOMException("injected", "SecurityError");
-    if (typeof caches === "undefined") return null;
-    const cache = await caches.open(CACHE_NAME);
-    if (faults.includes("quota")) {
-      cache.put = () => Promise.reject(new DOMException("injected by a test", "QuotaExceededError"));
-    }
-    return cache;
-  } catch (_) {
-    return null;
-  }
-}
-
-async function bytesOf(response) {
-  return new Uint8Array(await response.arrayBuffer());
-}
-
-async function sha256Hex(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-// An archive in the variant this host sends smallest. Its stored variant (uncompressed,
-// with the build's .br/.gz siblings) is taken when the host answers its headers with a
-// Content-Encoding; otherwise the deflated one, never larger than before. A HEAD asks, so
-// a host that compresses nothing sends no stored bytes. `variant` skips the question when
-// it is known (a warm start repeats the cold one's choice).
-async function fetchArchive(name, variant) {
-  const variants = ARCHIVES[name];
-  if (!variants) throw new Error(`${name} is not one of the build's archives`);
-  if (!variant) {
-    variant = "deflated";
-    try {
-      const head = await fetch(BASE + variants.stored.path, { method: "HEAD" });
-      if (head.ok && head.headers.get("content-encoding")) variant = "stored";
-    } catch (_) {} // the deflated one is always there
-  }
-  const { path, sha256 } = variants[variant];
-  const bytes = new Uint8Array(await (await fetchOk(BASE + path)).arrayBuffer());
-  if ((await sha256Hex(bytes)) !== sha256) throw new Error(`${path} does not match its sha256`);
-  return { bytes, variant };
-}
-
-// The wheels "adtracker" needs, in the lock file's dependency order.
-function wheelsFor(lock, name, seen = new Set(), out = []) {
-  if (seen.has(name)) return out;
-  seen.add(name);
-  const pkg = lock.packages[name];
-  if (!pkg) throw new Error(`pyodide-lock.json has no package ${name}`);
-  for (const dep of pkg.depends || []) wheelsFor(lock, dep, seen, out);
-  out.push(pkg.file_name);
-  return out;
-}
 
 async function run(faults) {
   const wasmPromise = fetchOk(BASE + WASM).then((r) => WebAssembly.compileStreaming(r));
@@ -326,28 +249,6 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     await dropEntry();
     self.postMessage({ stored: false, reason: describe(err) });
   }
-}
-
-// Write the snapshot's entry; resolves to the bytes stored. The copies are taken now
-// (Blobs), before the caller transfers the originals; the writes run on the browser's side.
-async function store(cache, keys, meta, snapshot, filesData) {
-  const { blob, runs } = elideZeroPages(snapshot);
-  const filesBlob = new Blob([filesData]);
-  meta.runs = runs;
-  const dropped = () => {
-    if (entry.dropped) throw new Error("the page could not restore this snapshot");
-  };
-  await Promise.all([cache.put(keys.snapshot, new Response(blob)), cache.put(keys.files, new Response(filesBlob))]);
-  dropped();
-  await cache.put(keys.meta, new Response(JSON.stringify(meta))); // last: it makes the entry whole
-  dropped();
-  // Snapshots of earlier runtimes (a previous deploy) are never read again: drop them.
-  try {
-    for (const request of await cache.keys()) {
-      if (!request.url.startsWith(keys.root)) await cache.delete(request);
-    }
-  } catch (_) {} // left for a later page view
-  return blob.size + filesBlob.size;
 }
 
 function collectFiles(FS, root) {
