@@ -40,7 +40,8 @@ ID_PLACE_KINDS: tuple[IdPlaceKind, ...] = get_args(IdPlaceKind)
 StorageArea = Literal["localStorage", "sessionStorage"]
 
 # What became of one event, as reported to observers and debug logs:
-# - sent: handed to the network; queued: kept (offline, or waiting for consent);
+# - sent: handed to the network; queued: kept (offline, waiting for consent, or too many
+#   requests in flight);
 # - delivered: a 2xx answer; rejected: an answer that says never again (4xx, redirect);
 # - failed: not delivered this time and retried later (network error, 408, 429, 5xx);
 # - dropped: given up (too old to resend safely, or over the outbox's bounds);
