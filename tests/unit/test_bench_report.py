@@ -96,3 +96,34 @@ def test_the_soak_rows_show_the_benchmarks_soak() -> None:
     assert "| missing / doubled / unexpected | 0 / 0 / 0 |" in rows
     assert "| JS heap: growth / at the end | 0.13 MB / 9.3 MB |" in rows
     assert soak_rows({}) == []
+
+
+def test_the_soak_rows_show_copies_by_cause_and_the_drain_against_its_bound() -> None:
+    from bench.report import soak_rows
+
+    # The figures of the benchmark's soak on 2026-12-06 (docs/performance.md#soak).
+    figures = {
+        "soak_seconds": 244.0,
+        "soak_route_changes": 32000,
+        "soak_expected_events": 10366,
+        "soak_accepted_events": 10369,
+        "soak_missing_count": 0,
+        "soak_doubled_count": 0,
+        "soak_unexpected_count": 0,
+        "soak_answered_with_faults": 256,
+        "soak_copies_by_cause": {"timed out": 3, "connection lost": 0, "answered 5xx": 0},
+        "soak_drain_after_outage_max_s": 6.3,
+        "soak_drain_bound_s": 40.0,
+        "soak_js_heap_growth_mb": 0.28,
+        "soak_js_heap_bytes": 10_900_000,
+        "soak_wasm_growth_mb": 0.03,
+        "soak_wasm_bytes": 54_795_790,
+        "soak_storage_chars": 6690,
+        "soak_storage_problems_count": 0,
+    }
+    rows = "\n".join(soak_rows(figures))
+    assert "| events the rules allow / accepted | 10,366 / 10,369 |" in rows
+    assert "timed out / connection lost / answered 5xx | 3 / 0 / 0 |" in rows
+    assert "| drain after an outage, worst round / the policy's bound | 6.3 s / 40 s |" in rows
+    undrained = soak_rows({**figures, "soak_drain_after_outage_max_s": None})
+    assert "| not every event / 40 s |" in "\n".join(undrained)
