@@ -8,7 +8,7 @@ pre-boot takeover run under a cross-tab lock.
 
 - ids: ``identity.IdentityKeeper``; dedup marks: ``marks.Marks``; conversions:
   ``conversion.prepare``; the outbox, sending, retries and results:
-  ``delivery.sender.Sender``; pre-boot clicks: ``preboot``; logs and observers:
+  ``delivery.sender.Sender``; what the loader saw before Python: ``preboot``; logs and observers:
   ``reporting.Reporter``.
 - Consent is the facade's own: it gates every part.
 """
@@ -22,7 +22,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from adtracker.base import keys
-from adtracker.base.decisions import Decision
 from adtracker.base.limits import MAX_MARKS
 from adtracker.base.ports import (
     Clock,
@@ -34,9 +33,9 @@ from adtracker.base.ports import (
     Storage,
     Transport,
 )
-from adtracker.base.reporting import Observer, Reporter
+from adtracker.base.reporting import Observer, Reporter, ReportingSurface
 from adtracker.base.store import Store
-from adtracker.base.vocabulary import CONSENTS, Consent, EventType, Outcome
+from adtracker.base.vocabulary import CONSENTS, Consent, EventType, Outcome, UrlEventType
 from adtracker.config import TrackerConfig
 from adtracker.consent.waiting import FULL, WaitingEvents
 from adtracker.delivery.outbox import OutboxEntry
@@ -50,7 +49,7 @@ from adtracker.ids.places import PlacedIds
 _CONSENT_WORDS = ", ".join(f'"{c}"' for c in CONSENTS[:-1]) + f' or "{CONSENTS[-1]}"'
 
 
-class Tracker:
+class Tracker(ReportingSurface):
     """Reports one page's ad events (clicks, impressions, views, conversions) to VTEX Ads.
 
     In the browser, ``adtracker.browser.start`` builds it on the browser's ports and
@@ -180,14 +179,16 @@ class Tracker:
         self.take_over_preboot()
         self._sender.flush_locked()
 
-    def take_over_preboot(self) -> int:
-        """Send the clicks the JS loader recorded before Python ran. Returns how many were sent."""
-        return self.take_over_clicks(preboot.take_stored(self._store, self._log))
+    def take_over_preboot(self) -> None:
+        """Act on the pre-boot queue the JS loader stored (earlier pages, other tabs)."""
+        self.take_over(preboot.take_stored(self._store, self._log, self._clock.now()), live=False)
 
-    def take_over_clicks(self, items: list[object]) -> int:
-        """Send pre-boot clicks (``{"u": url, "t": epoch ms}``) under the usual rules."""
-        clicks = preboot.clicks_to_send(items, self._clock.now(), self._log)
-        return sum(self.track_click(url, at=at) == "sent" for url, at in clicks)
+    def take_over(self, items: list[object], *, live: bool = True) -> set[tuple[UrlEventType, str]]:
+        """Report what the loader saw before Python ran (``events.preboot``) under the usual
+        rules: its clicks, and the impressions and views of the ads it watched (``live``:
+        on this page, still open). Returns the (event type, URL) pairs it decided."""
+        found = preboot.events_to_send(items, self._clock.now(), self._log, live=live)
+        return {(kind, url) for kind, url, at in found if self._safely(kind, url, at) != "refused"}
 
     def prune(self, max_marks: int = MAX_MARKS) -> None:
         """Delete expired dedup marks and cap their number (off the click path)."""
@@ -206,30 +207,6 @@ class Tracker:
         self._viewed.clear()
         if self._granted() and self._identity.current is not None:
             self._identity.for_event(self.config, self._clock.now())
-
-    # --- debug ----------------------------------------------------------------------------
-
-    @property
-    def debug(self) -> bool:
-        """True while decisions are logged to the console."""
-        return self._reporter.on
-
-    @debug.setter
-    def debug(self, on: bool) -> None:
-        self._reporter.on = bool(on)
-
-    def set_debug(self, on: bool) -> None:
-        """Turn decision logging on or off at run time (``["debug", true]``)."""
-        self.debug = on
-
-    @property
-    def log(self) -> Log:
-        """The tracker's console: debug and warn lines only while debug is on."""
-        return self._reporter
-
-    def report(self, decision: Decision) -> None:
-        """Report a decision taken outside the tracker (platform events) like its own."""
-        self._reporter.decide(decision)
 
     # --- events ---------------------------------------------------------------------------
 

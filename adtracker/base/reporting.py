@@ -52,3 +52,32 @@ class Reporter:
             Decision(event_type, url if isinstance(url, str) else repr(url), outcome, reason)
         )
         return outcome
+
+
+class ReportingSurface:
+    """The debug surface of an object that reports through ``self._reporter`` (the
+    tracker): its decision log switch, its console and outside decisions."""
+
+    _reporter: Reporter
+
+    @property
+    def debug(self) -> bool:
+        """True while decisions are logged to the console."""
+        return self._reporter.on
+
+    @debug.setter
+    def debug(self, on: bool) -> None:
+        self._reporter.on = bool(on)
+
+    def set_debug(self, on: bool) -> None:
+        """Turn decision logging on or off at run time (``["debug", true]``)."""
+        self.debug = on
+
+    @property
+    def log(self) -> Log:
+        """The console: debug and warn lines only while debug is on."""
+        return self._reporter
+
+    def report(self, decision: Decision) -> None:
+        """Report a decision taken outside the tracker (platform events) like its own."""
+        self._reporter.decide(decision)

@@ -80,6 +80,7 @@ class AdWatcher:
         on_error: Callable[[str], None],
     ) -> None:
         self._states: dict[int, AdState] = {}
+        self._counted: set[tuple[str, str]] = set()  # (event type, URL) decided before boot
         self._ids = js.WeakMap.new()  # element -> key in _states
         self._next_id = 0
         self._on_impression = on_impression
@@ -118,10 +119,23 @@ class AdWatcher:
             return
         self._next_id += 1
         self._ids.set(element, self._next_id)
-        self._states[self._next_id] = AdState(
+        state = AdState(
             element, impression_url, view_url, timer=ViewTimer(page_visible=_page_visible())
         )
+        self._states[self._next_id] = state
+        self._mark_counted(state)
         self._io.observe(element)
+
+    def already_counted(self, decided: set[tuple[str, str]]) -> None:
+        """Impressions and views of this page view that the loader's observations already
+        gave (``Tracker.take_over``): the watcher does not count them again."""
+        self._counted |= decided
+        for state in self._states.values():
+            self._mark_counted(state)
+
+    def _mark_counted(self, state: AdState) -> None:
+        state.impressed |= ("impression", state.impression_url or "") in self._counted
+        state.viewed |= ("view", state.view_url or "") in self._counted
 
     def release(self, element: Any) -> None:
         """Forget ``element`` (it left the DOM)."""
@@ -137,6 +151,7 @@ class AdWatcher:
     def new_page_view(self) -> None:
         """A new page view: every ad may count again."""
         visible = _page_visible()
+        self._counted.clear()
         for state in list(self._states.values()):
             state.token += 1
             state.impressed = state.viewed = False

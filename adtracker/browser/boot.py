@@ -128,8 +128,9 @@ def start(
     (or of the script tag's attribute names). Bad values are reported on the console
     and their defaults apply. The tracker then reports ad clicks (one delegated
     listener), impressions and views (observers) by itself; call its methods for
-    the rest. ``memory_queue`` and ``queued`` are the loader's pre-boot clicks and
-    commands; ``platform_messages`` the VTEX storefront messages it kept in memory
+    the rest. ``memory_queue`` and ``queued`` are the loader's pre-boot record of this
+    page (clicks, and the ads it watched) and its commands; ``platform_messages`` the
+    VTEX storefront messages it kept in memory
     (``data-vtex-events``; without the loader, messages before ``start`` are not seen).
     ``captured`` is the loader's capture of ``fetch`` and ``localStorage``
     (web/src/builtins.js); without it, both are taken as the page has them now.
@@ -181,8 +182,11 @@ def start(
         platform.attach()
         _live["platform"] = platform
         platform.take_over(platform_messages or [])
-    if memory_queue:
-        tracker.take_over_clicks(memory_queue)
+    if memory_queue:  # what the loader saw on this page: clicks, and ads it watched
+        watcher = _live.get("watcher")
+        decided = tracker.take_over(memory_queue)
+        if watcher is not None:
+            watcher.already_counted(decided)
     for record in queued or []:
         if isinstance(record, dict):
             run_command(record.get("c"), record.get("t"))

@@ -1,6 +1,7 @@
-"""Clicks the JS loader (``web/src/tracker.js``) recorded before Python ran
-(``adtracker:preboot``): read, checked and aged here; the tracker sends them under the
-usual rules.
+"""The queue the JS loader (``web/src/tracker.js``) kept before Python ran
+(``adtracker:preboot``): ad clicks (``{"u": url, "t": epoch ms}``) and the ads it
+watched (``events.preboot_ads``), read, checked and aged here; the tracker sends what
+follows from them under the usual rules.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from adtracker.base import keys
 from adtracker.base.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
 from adtracker.base.ports import Log
 from adtracker.base.store import Store
+from adtracker.base.vocabulary import UrlEventType
+from adtracker.events.preboot_ads import PrebootAd, ad_events, ended
 
 
 class PrebootClick(BaseModel):
@@ -24,13 +27,28 @@ class PrebootClick(BaseModel):
     t: float = Field(ge=0, description="click time, epoch milliseconds")
 
 
-def take_stored(store: Store, log: Log) -> list[object]:
-    """The queue the loader stored (``adtracker:preboot``), removed from storage."""
+def take_stored(store: Store, log: Log, now: float) -> list[object]:
+    """The stored queue's items to act on now, removed from storage. The ads of a page
+    still open (another tab before its own Python is ready) stay for it."""
     raw = store.raw_get(keys.PREBOOT)
     if raw is None:
         return []
-    store.remove(keys.PREBOOT)
-    return parse_queue(raw, log)
+    items = parse_queue(raw, log)
+    kept = [item for item in items if _live_ad(item, now)]
+    if kept:
+        store.raw_set(keys.PREBOOT, json.dumps(kept, separators=(",", ":")))
+    else:
+        store.remove(keys.PREBOOT)
+    return [item for item in items if not _live_ad(item, now)]
+
+
+def _live_ad(item: object, now: float) -> bool:
+    if not isinstance(item, dict) or "g" not in item:
+        return False
+    try:
+        return not ended(PrebootAd.model_validate(item), now)
+    except ValidationError:
+        return False  # taken, to be discarded with a message
 
 
 def parse_queue(raw: str, log: Log) -> list[object]:
@@ -38,30 +56,40 @@ def parse_queue(raw: str, log: Log) -> list[object]:
     try:
         items = json.loads(raw)
     except ValueError:
-        log.debug(f"discarded the pre-boot click queue: not JSON ({len(raw)} characters)")
+        log.debug(f"discarded the pre-boot queue: not JSON ({len(raw)} characters)")
         return []
     if not isinstance(items, list):
-        log.debug("discarded the pre-boot click queue: not a list")
+        log.debug("discarded the pre-boot queue: not a list")
         return []
     return items
 
 
-def clicks_to_send(items: list[object], now: float, log: Log) -> list[tuple[str, float]]:
-    """(click URL, click time) of each valid item not older than ``MAX_EVENT_AGE_SECONDS``.
+def _too_old(what: str, url: str, at: float, now: float, log: Log) -> bool:
+    if now - at <= MAX_EVENT_AGE_SECONDS:
+        return False
+    age = f"{MAX_EVENT_AGE_SECONDS / HOUR_SECONDS:g} h"
+    log.debug(f"dropped a pre-boot {what} older than {age}: {url[:200]}")
+    return True
 
-    A click within that age is still sent by a later page load; older ones are dropped.
-    """
-    out: list[tuple[str, float]] = []
+
+def events_to_send(
+    items: list[object], now: float, log: Log, *, live: bool
+) -> list[tuple[UrlEventType, str, float]]:
+    """(event type, URL, time) of what the queue's valid items give, each not older than
+    ``MAX_EVENT_AGE_SECONDS``: its clicks, and the impressions and views of its ads
+    (``live``: the ads were watched on this page, which is still open)."""
+    out: list[tuple[UrlEventType, str, float]] = []
     for item in items:
+        is_ad = isinstance(item, dict) and "g" in item
         try:
-            click = PrebootClick.model_validate(item)
+            if is_ad:
+                found = ad_events(PrebootAd.model_validate(item), now, live=live)
+            else:
+                click = PrebootClick.model_validate(item)
+                found = [("click", click.u, min(click.t / 1000.0, now))]
         except ValidationError as exc:
-            log.debug(f"discarded a pre-boot click: {exc.errors(include_url=False)[0]['msg']}")
+            what = "ad" if is_ad else "click"
+            log.debug(f"discarded a pre-boot {what}: {exc.errors(include_url=False)[0]['msg']}")
             continue
-        at = min(click.t / 1000.0, now)
-        if now - at > MAX_EVENT_AGE_SECONDS:
-            age = f"{MAX_EVENT_AGE_SECONDS / HOUR_SECONDS:g} h"
-            log.debug(f"dropped a pre-boot click older than {age}: {click.u[:200]}")
-            continue
-        out.append((click.u, at))
+        out += [e for e in found if not _too_old(e[0], e[1], e[2], now, log)]
     return out
