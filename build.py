@@ -44,6 +44,7 @@ from buildtools.machine import (
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYPROJECT = ROOT / "pyproject.toml"
+PACKAGE = ROOT / "adtracker"  # the Python package (the loader reads its vocabulary)
 CACHE = ROOT / ".cache"
 WHEEL_CACHE = CACHE / "wheels"  # downloaded wheels, as published
 PRECOMPILED_CACHE = CACHE / "precompiled"  # the same wheels as bytecode, by content hash
@@ -64,8 +65,6 @@ TRACE_ORDER = ROOT / "tests" / "data" / "vtex-order-placed.json"
 RUNTIME_MODULES = WEB / "src" / "runtime"  # boot.mjs and the snapshot Worker, and their parts
 ESBUILD = NODE_MODULES / ".bin" / "esbuild"  # bundles them (buildtools/bundle.py)
 LOADER = WEB / "src" / "tracker.js"
-# Inlined into the loader at BUILTINS_PLACEHOLDER: what it captures of the page's built-ins.
-LOADER_BUILTINS = WEB / "src" / "builtins.js"
 TYPES = WEB / "src" / "tracker.d.ts"
 DEMO = WEB / "demo"
 DEMO_INDEX = WEB / "demo-index.html"  # the demo-dist root: links to both demos
@@ -86,8 +85,6 @@ KEEP_SOURCE = ("micropip-", "adtracker-")
 RUNTIME_PLACEHOLDER = "__ADTRACKER_RUNTIME__"
 # In web/src/tracker.js: the project's version (buildtools.common.project_version).
 VERSION_PLACEHOLDER = "__ADTRACKER_VERSION__"
-# In web/src/tracker.js: the line that becomes web/src/builtins.js.
-BUILTINS_PLACEHOLDER = "/* __ADTRACKER_BUILTINS__ (build.py inlines web/src/builtins.js here) */"
 # In the PyScript demo's text files: the tracker wheel's file name.
 WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 
@@ -140,6 +137,7 @@ def ensure_npm_assets() -> tuple[Path, Path]:
 def build() -> Path:
     # They need the venv's packages.
     from buildtools import archives, assets, bundle, lockfile, pyodide_patch, trim, wheels
+    from buildtools import loader as loader_parts
 
     t0 = time.monotonic()
     wheels.check_pydantic_pin(PYPROJECT, PYODIDE_REQUIREMENTS)
@@ -188,12 +186,11 @@ def build() -> Path:
         runtime = f"r-{assets.runtime_hash(pending)}"
         pending.rename(STAGING / runtime)
 
-        loader = LOADER.read_text(encoding="utf-8")
-        for placeholder in (RUNTIME_PLACEHOLDER, VERSION_PLACEHOLDER, BUILTINS_PLACEHOLDER):
+        # Its parts inlined and Python's vocabulary filled in (buildtools/loader.py).
+        loader = loader_parts.assemble(LOADER, PACKAGE)
+        for placeholder in (RUNTIME_PLACEHOLDER, VERSION_PLACEHOLDER):
             if placeholder not in loader:
                 raise BuildError(f"web/src/tracker.js lost its {placeholder} placeholder")
-        builtins = LOADER_BUILTINS.read_text(encoding="utf-8").rstrip("\n").splitlines()
-        loader = loader.replace(BUILTINS_PLACEHOLDER, "\n  ".join(builtins).lstrip())
         loader = loader.replace(RUNTIME_PLACEHOLDER, runtime + "/")
         (STAGING / "tracker.js").write_text(loader.replace(VERSION_PLACEHOLDER, project_version()))
         shutil.copy2(TYPES, STAGING / "tracker.d.ts")

@@ -163,7 +163,7 @@ class Tracker(ReportingSurface):
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Resolve ids, then (under the lock) take over pre-boot clicks and flush the outbox."""
+        """Resolve ids, then (under the lock) take over the pre-boot queue and flush the outbox."""
         self._started = True
         if self._consent == "denied":
             self._clear_everything()
@@ -181,7 +181,7 @@ class Tracker(ReportingSurface):
 
     def take_over_preboot(self) -> None:
         """Act on the pre-boot queue the JS loader stored (earlier pages, other tabs)."""
-        self.take_over(preboot.take_stored(self._store, self._log, self._clock.now()), live=False)
+        self.take_over(preboot.take_stored(self._store, self._log), live=False)
 
     def take_over(self, items: list[object], *, live: bool = True) -> set[tuple[UrlEventType, str]]:
         """Report what the loader saw before Python ran (``events.preboot``) under the usual

@@ -54,12 +54,13 @@ MAX_IN_FLIGHT = 100
 MAX_WAITING = 100
 # The JS loader's pre-boot queue (adtracker:preboot; web/src/tracker.js reads these at
 # build time): the newest clicks, the newest ads it watched, and per ad the newest
-# changes of its visible ratio. An ad's page that neither ended nor changed for this
-# long is over (a crashed tab): another page of the store takes its observations.
+# changes of its visible ratio.
 MAX_PREBOOT_CLICKS = 50
 MAX_PREBOOT_ADS = 40
 MAX_PREBOOT_CHANGES = 24
 # The stored queue's JSON stays under this: beyond it the oldest ads stay in the page's
 # memory only (clicks first: a click's URL is lost if the page goes; an ad's is re-seen).
 MAX_PREBOOT_CHARS = 32 * KIB
-PREBOOT_STALE_SECONDS = 120.0
+# The loader writes a change to the queue within this, and while an ad is in view on a
+# visible page it writes every this often (each write stamps "observed until").
+PREBOOT_WRITE_SECONDS = 0.25

@@ -18,10 +18,9 @@ from adtracker.base.ports import Clock, Scheduler
 from adtracker.browser.ffi import guarded, is_element, is_null, js_object
 from adtracker.browser.markup import IMPRESSION_ATTR, VIEW_ATTR
 from adtracker.browser.shadow import composed_parent
-from adtracker.events.visibility import ViewTimer, update
+from adtracker.events.visibility import PAINT_RECHECK_SECONDS, VIEW_RATIO, ViewTimer, update
 
-THRESHOLDS = [0, 0.5, 1]
-RECHECK_SECONDS = 0.25  # an intersecting ad that is not painted yet is looked at again
+THRESHOLDS = [0, VIEW_RATIO, 1]  # the loader's pre-boot observer uses the same
 TIMER_SLACK_SECONDS = 0.001  # a view timer fires just after the second is complete
 
 
@@ -181,7 +180,7 @@ class AdWatcher:
         elif not state.rechecking:
             state.rechecking = True  # e.g. a CSS transition or content-visibility: look again
             token = state.token
-            self._later(RECHECK_SECONDS, lambda: self._recheck(state, token))
+            self._later(PAINT_RECHECK_SECONDS, lambda: self._recheck(state, token))
 
     def _recheck(self, state: AdState, token: int) -> None:
         state.rechecking = False

@@ -15,7 +15,7 @@ from adtracker.base.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
 from adtracker.base.ports import Log
 from adtracker.base.store import Store
 from adtracker.base.vocabulary import UrlEventType
-from adtracker.events.preboot_ads import PrebootAd, ad_events, ended
+from adtracker.events.preboot_ads import PrebootAd, ad_events
 
 
 class PrebootClick(BaseModel):
@@ -27,28 +27,17 @@ class PrebootClick(BaseModel):
     t: float = Field(ge=0, description="click time, epoch milliseconds")
 
 
-def take_stored(store: Store, log: Log, now: float) -> list[object]:
-    """The stored queue's items to act on now, removed from storage. The ads of a page
-    still open (another tab before its own Python is ready) stay for it."""
+def take_stored(store: Store, log: Log) -> list[object]:
+    """The queue the loader stored (``adtracker:preboot``), removed from storage.
+
+    All of it, a page still open in another tab included: its own Python, or its next
+    write, brings its records back, and the dedup marks keep what was sent from being sent
+    again (``events.preboot_ads``)."""
     raw = store.raw_get(keys.PREBOOT)
     if raw is None:
         return []
-    items = parse_queue(raw, log)
-    kept = [item for item in items if _live_ad(item, now)]
-    if kept:
-        store.raw_set(keys.PREBOOT, json.dumps(kept, separators=(",", ":")))
-    else:
-        store.remove(keys.PREBOOT)
-    return [item for item in items if not _live_ad(item, now)]
-
-
-def _live_ad(item: object, now: float) -> bool:
-    if not isinstance(item, dict) or "g" not in item:
-        return False
-    try:
-        return not ended(PrebootAd.model_validate(item), now)
-    except ValidationError:
-        return False  # taken, to be discarded with a message
+    store.remove(keys.PREBOOT)
+    return parse_queue(raw, log)
 
 
 def parse_queue(raw: str, log: Log) -> list[object]:

@@ -10,19 +10,22 @@ pre-boot queue ``adtracker:preboot`` beside the clicks):
 - ``o``: each change of its visible ratio or of the page's visibility, as
   ``[epoch ms, ratio, page visible]``: the view rule (``events.visibility``) is
   replayed over them here;
-- ``e``: when the page ended (``pagehide``) or the loader stopped watching.
+- ``s``: until when it watched (each write's time: while an ad is in view the loader
+  writes every ``PREBOOT_WRITE_SECONDS``), so a page that went without a ``pagehide``
+  that landed still tells how long its ads were seen;
+- ``e``: when the page ended (``pagehide``).
 
-A stored ad of a page still open in another tab (no ``e``, recently observed) is left
-for that page's own Python; one whose page ended, or that nobody has updated for
-``PREBOOT_STALE_SECONDS`` (a tab that crashed), is taken by whichever page of the
-store starts next.
+Any page of the store that starts takes the whole stored queue, the records of a page
+still open in another tab included: that page writes its records back at its next write
+(or hands them to its own Python), and the dedup marks keep what one page sent from being
+sent again by another. A page's record is replayed until ``e``, else until ``s``.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adtracker.base.limits import MAX_PREBOOT_CHANGES, MAX_URL_CHARS, PREBOOT_STALE_SECONDS
+from adtracker.base.limits import MAX_PREBOOT_CHANGES, MAX_URL_CHARS
 from adtracker.base.vocabulary import UrlEventType
 from adtracker.events.visibility import VIEW_SECONDS, ViewTimer, update
 
@@ -40,6 +43,7 @@ class PrebootAd(BaseModel):
     v: str | None = Field(None, max_length=MAX_URL_CHARS, description="data-ad-view-url")
     p: float | None = Field(None, ge=0, description="first intersecting and painted, epoch ms")
     o: list[Change] = Field(default_factory=list, max_length=MAX_PREBOOT_CHANGES)
+    s: float | None = Field(None, ge=0, description="observed until, epoch ms")
     e: float | None = Field(None, ge=0, description="the page ended, epoch ms")
 
 
@@ -65,13 +69,8 @@ def view_at(changes: list[Change], end: float) -> float | None:
 
 def newest(ad: PrebootAd) -> float:
     """The latest time in ``ad`` (seconds)."""
-    times = [ad.p or 0.0, ad.e or 0.0, *(ms for ms, _, _ in ad.o)]
+    times = [ad.p or 0.0, ad.s or 0.0, ad.e or 0.0, *(ms for ms, _, _ in ad.o)]
     return max(times) / 1000.0
-
-
-def ended(ad: PrebootAd, now: float) -> bool:
-    """Whether a stored ad's page is over: it said so, or fell silent long ago."""
-    return ad.e is not None or now - newest(ad) > PREBOOT_STALE_SECONDS
 
 
 def ad_events(ad: PrebootAd, now: float, *, live: bool) -> list[tuple[UrlEventType, str, float]]:

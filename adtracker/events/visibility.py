@@ -16,6 +16,9 @@ from dataclasses import dataclass, replace
 
 VIEW_RATIO = 0.5
 VIEW_SECONDS = 1.0
+#: An ad in the viewport but not painted yet (a CSS transition, ``content-visibility``) is
+#: looked at again after this long (the watcher, and the JS loader before Python runs).
+PAINT_RECHECK_SECONDS = 0.25
 
 
 @dataclass(frozen=True, slots=True)

@@ -357,6 +357,47 @@ def test_preboot_click_that_navigates_is_sent_by_next_page(
     assert_clicks(collector, url)
 
 
+_STORED_ADS = """() => (JSON.parse(localStorage.getItem('adtracker:preboot') || '[]'))
+  .filter((x) => 'g' in x && x.p !== null).length"""
+
+
+def test_ads_seen_on_a_page_left_before_ready_are_counted_by_the_next_page(
+    tab: Driver, collector: Collector, shop: Any, gate: Gate
+) -> None:
+    """A first visit on a slow start: an impression ad and a banner in view for 1.5 s,
+    then an organic link (Python never started on that page). The next page sends the
+    impression of each and the banner's view, each once (the loader's observations)."""
+    imp = beacon(collector, "impression", "pre-card")
+    b_imp, b_view = (
+        beacon(collector, "impression", "pre-banner"),
+        beacon(collector, "view", "pre-banner"),
+    )
+    second = shop("<p>second page</p>", path="/shop/after-ads.html")
+    body = (
+        gate.img_html()
+        + f'<div id="card" style="{BOX}" data-ad-impression-url="{imp}">Sponsored</div>'
+        + f'<div id="banner" style="{BOX}" data-ad-impression-url="{b_imp}"'
+        + f' data-ad-view-url="{b_view}">B</div>'
+        + '<a id="next" href="/shop/after-ads.html">next</a>'
+    )
+    goto_still_loading(tab, shop(body), gate)
+    tab.wait_for(f"() => ({_STORED_ADS})() === 2", timeout=10.0, what="the loader stored both ads")
+    tab.pause(1.5)  # the shopper looks for 1.5 s, then leaves before ready
+
+    tab.click("#next")
+    tab.wait_url(second)
+    gate.release()
+    tab.wait_ready()
+
+    assert len(collector.wait_for(3, timeout=15.0)) == 3
+    settle(tab, 1.5)
+    events = collector.events()
+    assert sorted((e.kind, e.path) for e in events) == sorted(
+        [("impression", path_of(imp)), ("impression", path_of(b_imp)), ("view", path_of(b_view))]
+    ), events
+    assert all(e.status == 202 and e.errors == [] and e.body_json == BODY for e in events)
+
+
 def test_impression_and_banner_view(tab: Driver, collector: Collector, shop: Any) -> None:
     """A painted ad in view → one impression; a banner in view for 1 s → one view."""
     imp = beacon(collector, "impression", "card-1")

@@ -20,9 +20,11 @@ import pytest
 from adtracker.config import config_from_attributes
 from adtracker.consent import gcm as consent_mode
 from adtracker.consent import tcf
+from buildtools.loader import inline_parts
 from tests.unit.consent_tables import GCM_CASES, TCF_CASES
 
-LOADER = (Path(__file__).resolve().parents[2] / "web" / "src" / "tracker.js").read_text("utf-8")
+# The loader as shipped: its consent functions live in web/src/consent.js, inlined.
+LOADER = inline_parts(Path(__file__).resolve().parents[2] / "web" / "src" / "tracker.js")
 
 
 def _function(name: str) -> str:

@@ -1,7 +1,8 @@
-"""Rules the JS loader (web/src/tracker.js) repeats from Python, pinned to one source.
+"""What the JS loader (web/src/tracker.js and its parts) observes by, pinned to Python.
 
-The loader runs before Python exists, so it cannot import these values; instead this
-test reads its source and fails when the two drift apart.
+The loader runs before Python exists, so it cannot import these values: build.py fills
+them in from Python's modules (buildtools/loader.py, ``V``), and these tests fail when the
+loader names one by hand or uses one the vocabulary does not define.
 """
 
 from __future__ import annotations
@@ -10,11 +11,18 @@ import ast
 import re
 from pathlib import Path
 
-from adtracker.base import keys
+import pytest
+
+from adtracker.base import keys, limits
 from adtracker.browser import markup
+from adtracker.events import visibility
+from buildtools import loader
+from buildtools.common import BuildError
 
 ROOT = Path(__file__).resolve().parents[2]
-LOADER = (ROOT / "web" / "src" / "tracker.js").read_text(encoding="utf-8")
+SOURCE = ROOT / "web" / "src"
+LOADER = loader.inline_parts(SOURCE / "tracker.js")
+PARTS = ["builtins.js", "consent.js", "preboot.js", "observe.js"]
 
 
 def _record_function() -> str:
@@ -36,14 +44,79 @@ def _python_constant(relative: str, name: str) -> object:
     raise AssertionError(f"{relative} defines no {name}")
 
 
-def test_preboot_key_is_the_storage_key_python_takes_over() -> None:
-    assert re.findall(r'PREBOOT_KEY = "([^"]*)"', LOADER) == [keys.PREBOOT]
+def test_the_vocabulary_is_pythons() -> None:
+    assert loader.vocabulary(ROOT / "adtracker") == {
+        "key": keys.PREBOOT,
+        "clickAttr": markup.CLICK_ATTR,
+        "clickSelector": markup.CLICK_SELECTOR,
+        "impressionAttr": markup.IMPRESSION_ATTR,
+        "viewAttr": markup.VIEW_ATTR,
+        "watchedSelector": markup.WATCHED_SELECTOR,
+        "viewRatio": visibility.VIEW_RATIO,
+        "recheckSeconds": visibility.PAINT_RECHECK_SECONDS,
+        "maxClicks": limits.MAX_PREBOOT_CLICKS,
+        "maxAds": limits.MAX_PREBOOT_ADS,
+        "maxChanges": limits.MAX_PREBOOT_CHANGES,
+        "maxChars": limits.MAX_PREBOOT_CHARS,
+        "writeSeconds": limits.PREBOOT_WRITE_SECONDS,
+    }
+
+
+def _code(text: str) -> str:
+    """``text`` without its comments (the loader's prose may name what it observes)."""
+    return re.sub(r"/\*.*?\*/|//[^\n]*", "", text, flags=re.S)
+
+
+def test_the_loader_names_nothing_of_pythons_by_hand() -> None:
+    code = _code(LOADER)
+    for value in ("data-ad-", keys.PREBOOT, "0.5"):
+        assert value not in code, f"the loader spells {value!r}: use V (buildtools/loader.py)"
+    used = set(re.findall(r"\bV\.(\w+)", code))
+    assert used == set(loader.VOCABULARY), used ^ set(loader.VOCABULARY)
+
+
+def test_every_part_is_inlined_once_and_the_shipped_loader_is_filled_in() -> None:
+    text = (SOURCE / "tracker.js").read_text(encoding="utf-8")
+    assert re.findall(r"__ADTRACKER_PART__ ([\w-]+\.js)", text) == PARTS
+    assembled = loader.assemble(SOURCE / "tracker.js", ROOT / "adtracker")
+    assert "__ADTRACKER_PART__" not in assembled
+    assert loader.VOCABULARY_PLACEHOLDER not in assembled
+    assert f'"key":"{keys.PREBOOT}"' in assembled
+
+
+def test_a_missing_part_fails_the_build(tmp_path: Path) -> None:
+    (tmp_path / "tracker.js").write_text(
+        "(function () {\n  /* __ADTRACKER_PART__ gone.js */\n})();\n"
+    )
+    with pytest.raises(BuildError, match=r"gone\.js"):
+        loader.inline_parts(tmp_path / "tracker.js")
+
+
+def test_parts_are_indented_to_their_line(tmp_path: Path) -> None:
+    (tmp_path / "tracker.js").write_text(
+        "(function () {\n    /* __ADTRACKER_PART__ p.js */\n})();\n"
+    )
+    (tmp_path / "p.js").write_text("function p() {\n\n  return 1;\n}\n")
+    assert loader.inline_parts(tmp_path / "tracker.js") == (
+        "(function () {\n    function p() {\n\n      return 1;\n    }\n})();\n"
+    )
+
+
+def test_painted_is_asked_as_python_asks_it() -> None:
+    """The impression's facts: checkVisibility with Python's options (browser/ads.py)."""
+    python = (ROOT / "adtracker" / "browser" / "ads.py").read_text(encoding="utf-8")
+    py_options = re.findall(
+        r"js_object\((contentVisibilityAuto=True, visibilityProperty=True)\)", python
+    )
+    js_options = re.findall(r"checkVisibility\(\{ ([^}]*) \}\)", LOADER)
+    assert py_options and js_options
+    assert js_options[0].replace(": true", "=True") == py_options[0]
 
 
 def test_preboot_click_rule_is_pythons() -> None:
     record = _record_function()
-    assert re.findall(r'\.matches\("([^"]*)"\)', record) == [markup.CLICK_SELECTOR]
-    assert re.findall(r'getAttribute\("([^"]*)"\)', record) == [markup.CLICK_ATTR]
+    assert re.findall(r"\.matches\((V\.\w+)\)", record) == ["V.clickSelector"]
+    assert re.findall(r"getAttribute\((V\.\w+)\)", record) == ["V.clickAttr"]
     # Same walk as adtracker/browser/dom.py: the composed path, through open shadow roots.
     assert "composedPath()" in record
     assert "closest(" not in record

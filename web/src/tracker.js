@@ -2,10 +2,12 @@
  *
  * This file is deliberately tiny and takes no tracking decisions. It:
  *   1. finds its own base URL (everything else loads relative to it);
- *   2. records ad clicks made before Python is ready (URL and time) in localStorage
- *      ("adtracker:preboot"; in memory while consent is pending, by data-consent or by
- *      the consent platform data-consent-from names), so none is lost if the click
- *      navigates away;
+ *   2. records what the shopper meets before Python is ready, as raw observations
+ *      (preboot.js, observe.js): ad clicks (URL and time), and for each ad in the
+ *      viewport when it was painted there and how its visible share changed. They go to
+ *      localStorage ("adtracker:preboot"; in memory while consent is pending, by
+ *      data-consent or by the consent platform data-consent-from names), so a page left
+ *      before ready loses none: Python applies the rules, here or on the next page;
  *   3. keeps adTracker.push([...]) commands, with their time, for Python to replay,
  *      and (with data-vtex-events) VTEX's own storefront messages, in memory only;
  *   4. after the page's load event, imports boot.mjs from the content-hashed runtime
@@ -20,8 +22,9 @@
   "use strict";
   var w = window;
   var d = document;
-  var PREBOOT_KEY = "adtracker:preboot";
-  var MAX_PREBOOT = 50;
+  // Python's names and bounds for what the loader observes (buildtools/loader.py fills
+  // them in from adtracker/: the ad attributes, the view ratio, the pre-boot queue's key).
+  var V = __ADTRACKER_VOCABULARY__;
   var BOOT_TIMEOUT_MS = 60000;
   var WASM = "pyodide.asm.wasm";
   var script = d.currentScript;
@@ -47,7 +50,7 @@
   }
   var ready = new Deferred();
 
-  /* __ADTRACKER_BUILTINS__ (build.py inlines web/src/builtins.js here) */
+  /* __ADTRACKER_PART__ builtins.js */
   var captured = captureBuiltins(w, loaderNotes);
   ready.promise["catch"](function () {}); // a failed start is reported, never an unhandled rejection
   try {
@@ -71,8 +74,11 @@
     if (failed) return;
     failed = true;
     try {
-      console.warn("[adtracker] could not start: " + reason + " (ad clicks stay queued for a later page)");
+      console.warn("[adtracker] could not start: " + reason + " (what it saw stays queued for a later page)");
     } catch (_) {}
+    // What was seen so far is stored for the store's next page; the loader goes on
+    // recording (its pagehide ends this page's records).
+    try { queue.flush(); } catch (_) {}
     ready.reject(new Error("adtracker could not start: " + reason));
   }
 
@@ -94,91 +100,41 @@
   // it by tests/unit/test_loader_rules.py.
   var consent = String(attrs.consent || "granted").trim().toLowerCase();
 
-  // data-consent-from: the store's consent platform decides, as in Python
-  // (adtracker/consent/gcm.py, adtracker/consent/tcf.py); tests/unit/test_loader_consent.py runs
-  // both on one table. Until it is known, a pre-boot click stays in memory.
+  // data-consent-from: the store's consent platform decides, as in Python (consent.js).
+  // Until it is known, nothing pre-boot is stored.
   var consentFrom = String(attrs["consent-from"] || "").trim().toLowerCase();
   var fromPlatform = consentFrom === "gcm" || consentFrom === "tcf";
-  function isObject(v) { return !!v && typeof v === "object" && !Array.isArray(v); }
-  function consentModeState(layer) { // gtag's pushes (arguments objects) in dataLayer
-    var update = null, all = null, regional = {};
-    for (var i = 0; Array.isArray(layer) && i < layer.length; i++) {
-      var c = layer[i];
-      if (Object.prototype.toString.call(c) !== "[object Arguments]" || c[0] !== "consent") continue;
-      var p = c[2], v = isObject(p) ? p.ad_storage : null, r = isObject(p) ? p.region : null;
-      var regionOk = r == null || typeof r === "string" ||
-        (Array.isArray(r) && r.every(function (x) { return typeof x === "string"; }));
-      if ((c[1] !== "default" && c[1] !== "update") || (v !== "granted" && v !== "denied") || !regionOk) continue;
-      if (c[1] === "update") update = v;
-      else if (r != null && r.length) regional[v] = true;
-      else all = v;
-    }
-    return update || (all === "granted" && !regional.denied ? "granted" : "pending");
-  }
-  function tcfConsent(tc, success) { // null: this answer changes nothing
-    if (success !== true || !isObject(tc)) return null;
-    var applies = tc.gdprApplies, purpose = tc.purpose, c = purpose == null ? null : purpose.consents;
-    if ((applies != null && typeof applies !== "boolean") || (purpose != null && !isObject(purpose)) ||
-      (c != null && !isObject(c)) || tc.cmpStatus === "error") return null;
-    if (applies === false) return "granted";
-    if (tc.eventStatus === "cmpuishown") return "pending";
-    if (tc.eventStatus !== "tcloaded" && tc.eventStatus !== "useractioncomplete") return null;
-    return c && c[1] === true && c[7] === true ? "granted" : "denied";
-  }
-  var tcfState = "pending", tcfListener = null;
-  if (consentFrom === "tcf") {
-    try {
-      w.__tcfapi("addEventListener", 2, function (tc, success) {
-        try {
-          tcfState = tcfConsent(tc, success) || tcfState;
-          if (tc && typeof tc.listenerId === "number") tcfListener = tc.listenerId;
-        } catch (_) {}
-      });
-    } catch (_) {} // no CMP (or a broken one): pending; Python says so in debug mode
-  }
-  function consentNow() {
-    if (consentFrom === "gcm") return consentModeState(w.dataLayer);
-    return consentFrom === "tcf" ? tcfState : consent;
-  }
+  /* __ADTRACKER_PART__ consent.js */
+  var consents = consentWatch(w, consentFrom, consent);
 
-  // Pre-boot capture: the same rule Python applies (nearest [data-ad-click-url] on the
-  // event's composed path; tests/unit/test_loader_pins.py pins key and selector),
-  // only recorded with its time; Python decides what to send.
-  var memoryQueue = [];
+  /* __ADTRACKER_PART__ preboot.js */
+  var queue = prebootQueue(captured, V, consents.now);
+  // Pre-boot clicks: the same rule Python applies (nearest ad on the event's composed
+  // path, tests/unit/test_loader_pins.py), only recorded with its time.
   function record(e) {
     try {
-      var now = consentNow();
-      if (now === "denied") return;
       if (e.type === "auxclick" && e.button !== 1) return;
       // composedPath(), not the target's ancestors: inside a web component the target seen
       // at document level is the host; the path goes through open shadow roots.
       var path = e.composedPath ? e.composedPath() : [e.target];
-      var ad = null;
-      for (var i = 0; i < path.length && !ad; i++) {
+      for (var i = 0; i < path.length; i++) {
         var n = path[i];
-        if (n && n.nodeType === 1 && n.matches("[data-ad-click-url]")) ad = n;
-      }
-      if (!ad) return;
-      var item = { u: ad.getAttribute("data-ad-click-url"), t: Date.now() };
-      var stored = false;
-      if (now !== "pending") { // nothing is stored before consent
-        try {
-          var list = captured.parse(captured.storage.getItem(PREBOOT_KEY) || "[]");
-          if (!Array.isArray(list)) list = [];
-          list.push(item);
-          captured.storage.setItem(PREBOOT_KEY, captured.stringify(list.slice(-MAX_PREBOOT)));
-          stored = true;
-        } catch (_) {} // storage blocked or full
-      }
-      if (!stored) { // keep it for this page
-        memoryQueue.push(item);
-        if (memoryQueue.length > MAX_PREBOOT) memoryQueue.shift();
+        if (n && n.nodeType === 1 && n.matches(V.clickSelector)) return queue.click(n.getAttribute(V.clickAttr));
       }
     } catch (_) {}
   }
   var listenerOptions = Object.assign(Object.create(null), { capture: true, passive: true }); // nothing inherited
   d.addEventListener("click", record, listenerOptions);
   d.addEventListener("auxclick", record, listenerOptions);
+  // Pre-boot ads (observe.js): not at all when the page denies consent by its attribute.
+  /* __ADTRACKER_PART__ observe.js */
+  var observer = !fromPlatform && consent === "denied" ? null : observeAds(w, d, V, queue);
+  function pageHide() { try { queue.end(Date.now()); } catch (_) {} }
+  function pageShow(e) { // back from the bfcache before ready: a new page view
+    try { if (e.persisted) { queue.newPage(); if (observer) observer.reset(); } } catch (_) {}
+  }
+  w.addEventListener("pagehide", pageHide);
+  w.addEventListener("pageshow", pageShow);
 
   // --- data-vtex-events: VTEX storefront events posted before Python starts -----------
   // vtex:orderPlaced fires right after load, before Pyodide is up. VTEX's messages are
@@ -252,12 +208,16 @@
     var entry = py.pyimport("adtracker.browser.boot");
     var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
     entry.start_from_loader(
-      toPy(attrs), toPy(memoryQueue), toPy(queued), toPy(vtexMessages),
+      toPy(attrs), toPy(queue.items()), toPy(queued), toPy(vtexMessages),
       toPy((started.notes || []).concat(loaderNotes)), captured
     );
+    if (observer) observer.stop(); // Python watches the ads now, and has this page's records
+    queue.release();
+    w.removeEventListener("pagehide", pageHide);
+    w.removeEventListener("pageshow", pageShow);
     noteToPy = function (note) { try { entry.loader_note(note); } catch (_) {} };
     w.removeEventListener("message", recordVtex);
-    if (tcfListener !== null) try { w.__tcfapi("removeEventListener", 2, function () {}, tcfListener); } catch (_) {}
+    consents.stop();
     d.removeEventListener("click", record, listenerOptions);
     d.removeEventListener("auxclick", record, listenerOptions);
     handedOver = true;
