@@ -293,18 +293,15 @@ def test_two_tabs_clicking_the_same_ad_send_once(
     other.close()
 
 
-_NO_LOCKS_RACE = (
-    "known limit: without Web Locks the lease is a read-then-write on localStorage, which is "
-    "not atomic across tabs; a random delay and a re-read before resending make a double "
-    "resend rare (it was ~2 runs in 10 before them) but cannot exclude it"
-)
+#: The known limit without Web Locks (docs/guarantees.md): the lease is a read-then-write
+#: on localStorage, which is not atomic across tabs; a random delay and a re-read before
+#: resending make a double resend rare (it was ~2 runs in 10 before them) but cannot
+#: exclude it. What holds is checked: the event is never lost, and never sent more than
+#: once per tab.
+NO_LOCKS_MAX_COPIES = 2
 
 
-@pytest.mark.parametrize(
-    "web_locks",
-    [True, pytest.param(False, marks=pytest.mark.xfail(reason=_NO_LOCKS_RACE, strict=False))],
-    ids=["web-locks", "no-web-locks"],
-)
+@pytest.mark.parametrize("web_locks", [True, False], ids=["web-locks", "no-web-locks"])
 def test_two_tabs_do_not_both_retry_one_outbox_entry(
     page, context, page_log, site, collector, make_page, ad_html, grace, web_locks
 ):
@@ -331,11 +328,16 @@ def test_two_tabs_do_not_both_retry_one_outbox_entry(
     other.evaluate("() => window.dispatchEvent(new Event('online'))")
 
     events = delivered(page, page_log, collector, url, timeout=15.0, grace_ms=3_000)
-    assert [e.status for e in events] == [503, 202], events
-    assert len(collector.accepted()) == 1
     assert_same_beacon(events, url)
-    assert len(page_log.outcomes("delivered", url)) == 1
     assert outbox_keys(page) == []
+    if web_locks:
+        assert [e.status for e in events] == [503, 202], events
+        assert len(collector.accepted()) == 1
+        assert len(page_log.outcomes("delivered", url)) == 1
+    else:
+        statuses = [e.status for e in events]
+        assert statuses[0] == 503 and 1 <= len(statuses) - 1 <= NO_LOCKS_MAX_COPIES, events
+        assert set(statuses[1:]) == {202}, events
     other.close()
 
 
