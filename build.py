@@ -90,7 +90,9 @@ WHEEL_PLACEHOLDER = "__TRACKER_WHEEL__"
 
 # bench/run.py's PARTS (build.py parses its arguments before .venv exists, so it cannot
 # import them; tests/unit/test_bench_report.py pins the two together).
-BENCH_PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "phone", "engines", "soak")
+BENCH_PARTS = (
+    "boot", "network", "hosts", "clicks", "storage", "lighthouse", "phone", "engines", "soak"
+)  # fmt: skip
 
 # --- step 1: npm assets (the Pyodide and PyScript runtimes) ----------------------------------
 

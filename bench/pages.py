@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -71,7 +74,23 @@ HARNESS = """
       tasks: inWindow.map(([s, d]) => [Math.round(s), Math.round(d)]),
       wasm_memory_bytes: window.__wasmMemory ? window.__wasmMemory.buffer.byteLength : null,
       boot_path: bootPath(),
+      cache_bytes: null,
     };
+    cacheBytes().then((n) => { figures.cache_bytes = n; send(figures); });
+  }, SETTLE_MS);
+  // What the shopper keeps on disk: the bodies in the tracker's Cache Storage.
+  const cacheBytes = async () => {
+    try {
+      if (!(await caches.has("adtracker-snapshot"))) return 0;
+      const cache = await caches.open("adtracker-snapshot");
+      let total = 0;
+      for (const request of await cache.keys()) total += (await (await cache.match(request)).blob()).size;
+      return total;
+    } catch (_) {
+      return null;
+    }
+  };
+  const send = (figures) => {
     const url = "__REPORT__?d=" + encodeURIComponent(JSON.stringify(figures));
     // The second view is a returning shopper: open it once the tracker has said (by its
     // documented performance marks) whether it cached its snapshot, at most 20 s later.
@@ -83,7 +102,7 @@ HARNESS = """
     fetch(url, { cache: "no-store" }).finally(() => {
       if (view === 1) next(performance.now() + 20000);
     });
-  }, SETTLE_MS);
+  };
   window.__benchReady = (promise) => {
     promise.then(() => report(performance.now()), (e) => report(null, String(e && e.message || e)));
   };
@@ -190,10 +209,54 @@ def _script(js: str) -> str:
     return f"<script>{js}</script>"
 
 
+class Pacer:
+    """A shared downlink: what every connection writes leaves at most ``bits_per_s`` in
+    all (the page's and its Worker's requests share one phone network)."""
+
+    CHUNK = 16 * 1024
+
+    def __init__(
+        self,
+        bits_per_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._bytes_per_s = bits_per_s / 8
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._free_at = 0.0
+
+    def send(self, data: bytes, write: Callable[[bytes], int]) -> int:
+        for start in range(0, len(data), self.CHUNK):
+            chunk = data[start : start + self.CHUNK]
+            with self._lock:
+                begin = max(self._clock(), self._free_at)
+                self._free_at = begin + len(chunk) / self._bytes_per_s
+                until = self._free_at
+            if (delay := until - self._clock()) > 0:
+                self._sleep(delay)
+            write(chunk)
+        return len(data)
+
+
 class _CountingHandler(StaticServer.handler):  # type: ignore[misc, name-defined]
     """Logs every write to the socket (headers and body) with its request's path, so the
     dist's bytes on the wire are known whichever context asked for them: the page, a
-    Worker, a prefetch. Cache hits cost nothing, as for a real visitor."""
+    Worker, a prefetch. Cache hits cost nothing, as for a real visitor. On a throttled
+    server each request first waits one round trip, and writes share its Pacer."""
+
+    def do_GET(self) -> None:
+        self._round_trip()
+        super().do_GET()
+
+    def do_HEAD(self) -> None:
+        self._round_trip()
+        super().do_HEAD()
+
+    def _round_trip(self) -> None:
+        rtt = self.server.owner.rtt_s
+        if rtt:
+            time.sleep(rtt)
 
     def setup(self) -> None:
         super().setup()
@@ -202,7 +265,8 @@ class _CountingHandler(StaticServer.handler):  # type: ignore[misc, name-defined
         class Counter:
             def write(self, data: bytes) -> int:
                 handler.server.owner.log_write(handler.path or "", len(data))
-                return raw.write(data)
+                pacer = handler.server.owner.pacer
+                return raw.write(data) if pacer is None else pacer.send(data, raw.write)
 
             def __getattr__(self, name: str) -> Any:
                 return getattr(raw, name)
@@ -213,10 +277,14 @@ class _CountingHandler(StaticServer.handler):  # type: ignore[misc, name-defined
 class CountingServer(StaticServer):
     handler = _CountingHandler
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, network: Network | None = None, **kwargs: Any) -> None:
+        """``network``: serve as over that network (a round trip per request and a shared
+        downlink, paced here at the server: no TCP slow start, no TLS)."""
         super().__init__(*args, **kwargs)
         self._writes: list[tuple[str, int]] = []
         self._writes_lock = threading.Lock()
+        self.rtt_s = network.rtt_ms / 1000 if network else 0.0
+        self.pacer = Pacer(network.mbps * 1e6) if network else None
 
     def log_write(self, path: str, n: int) -> None:
         with self._writes_lock:
@@ -228,16 +296,30 @@ class CountingServer(StaticServer):
             return list(self._writes)
 
 
+@dataclass(frozen=True)
+class Network:
+    """A shopper's network, as the server paces it."""
+
+    name: str
+    mbps: float
+    rtt_ms: float
+
+
 class Site:
     """The collector and the production-like dist server, with every bench page on it."""
 
     def __init__(
-        self, dist: Path, clicks: int = 200, settle_ms: int = 2000, cache: str = "production"
+        self,
+        dist: Path,
+        clicks: int = 200,
+        settle_ms: int = 2000,
+        cache: str = "production",
+        network: Network | None = None,
     ) -> None:
         """``cache``: how the dist is served (devserver.static.CACHE_MODES); the docs'
-        advice by default."""
+        advice by default. ``network``: the dist served as over that network."""
         self.collector = Collector().start()
-        self.server = CountingServer(dist, mount="/dist/", cache=cache).start()
+        self.server = CountingServer(dist, mount="/dist/", cache=cache, network=network).start()
         c = self.collector.origin
         runtime = next(p.name for p in dist.glob("r-*") if p.is_dir())
         self.tag = f'<script async src="/dist/tracker.js" data-beacon-origins="{c}"></script>'

@@ -182,6 +182,12 @@ def chromium_rows(f: dict[str, Any]) -> list[str]:
             ),
             ("(d) bytes, cold", _bytes(f["bytes_cold"]), "", ""),
             (
+                "(d) Cache Storage kept after a first visit",
+                _bytes(f["cache_storage_bytes"]) if "cache_storage_bytes" in f else "not measured",
+                "the snapshot's entry, as the next view finds it",
+                "",
+            ),
+            (
                 "(d) bytes, warm",
                 _bytes(f["bytes_warm"]),
                 f"{f['warm_requests_with_bytes']} request(s) reached the server",
@@ -194,6 +200,16 @@ def chromium_rows(f: dict[str, Any]) -> list[str]:
                 "",
             ),
         ]
+    for name, mbps, rtt in f.get("networks", []):
+        for phase in ("cold", "warm"):
+            rows.append(
+                (
+                    f"(a) ready {phase}, over {mbps:g} Mbps / {rtt:g} ms",
+                    _ms(f[f"network_{name}_ready_{phase}_ms"]),
+                    f"bare loadPyodide {_ms(f[f'network_{name}_bare_{phase}_ms'])}",
+                    f"{f[f'network_{name}_ready_over_bare_{phase}']:.2f}×",
+                )
+            )
     if "storage_bytes_after_clicks" in f:
         label = f"(e) localStorage after {f['storage_clicks']:,} clicks"
         rows.append((label, f"{f['storage_bytes_after_clicks'] / 1024:.1f} KiB", "", ""))

@@ -10,6 +10,9 @@ across machines. The parts:
 - ``boot``: plain headless Chromium without DevTools, a fresh profile per run: ready,
   longest main-thread task, TBT, bytes and WebAssembly memory, cold and warm
   (``bench.views``);
+- ``network``: a first visit's time to ready over a phone network (10 Mbps / 40 ms and
+  1.6 Mbps / 150 ms, paced at the server) against a bare ``loadPyodide()``
+  (``bench.network``);
 - ``hosts``: a first visit's bytes and requests per file on the three kinds of host
   (``bench.hosts``);
 - ``clicks``, ``storage``: the click handler's cost, localStorage after many clicks
@@ -42,6 +45,7 @@ from bench.clicks import click_figures, storage_figures
 from bench.engine_views import engine_figures
 from bench.hosts import host_figures
 from bench.lighthouse import lighthouse_figures
+from bench.network import network_figures
 from bench.pages import Site
 from bench.phone import phone_figures
 from bench.report import table, targets
@@ -51,7 +55,9 @@ from bench.views import chromium_version, no_cache_next_page_figures, view_figur
 from devserver.chromium import launch_options
 
 OUT_DIR = Path(__file__).resolve().parent
-PARTS = ("boot", "hosts", "clicks", "storage", "lighthouse", "phone", "engines", "soak")
+PARTS = (
+    "boot", "network", "hosts", "clicks", "storage", "lighthouse", "phone", "engines", "soak"
+)  # fmt: skip
 
 
 def log(message: str) -> None:
@@ -99,6 +105,9 @@ def run(
             figures |= view_figures(site, runs)
             log(f"boot: {runs} × the next page on a no-cache host …")
             figures |= no_cache_next_page_figures(dist, runs)
+        if "network" in chosen:
+            log(f"network: {min(runs, 3)} × (tracker, bare loadPyodide) per network, cold + warm …")
+            figures |= network_figures(dist, min(runs, 3))
         if "hosts" in chosen:
             log("hosts: a first visit on each kind of host (advised, no-cache, plain) …")
             figures |= host_figures(dist)

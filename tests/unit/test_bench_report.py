@@ -127,3 +127,20 @@ def test_the_soak_rows_show_copies_by_cause_and_the_drain_against_its_bound() ->
     assert "| drain after an outage, worst round / the policy's bound | 6.3 s / 40 s |" in rows
     undrained = soak_rows({**figures, "soak_drain_after_outage_max_s": None})
     assert "| not every event / 40 s |" in "\n".join(undrained)
+
+
+def test_the_network_pacer_shares_one_downlink() -> None:
+    """Two writers of 32 KiB at 1 Mbps: the second waits for the first; all in 0.52 s."""
+    from bench.pages import Pacer
+
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    pacer = Pacer(1e6, clock=lambda: now[0], sleep=sleep)
+    written: list[int] = []
+    for _ in range(2):
+        pacer.send(b"x" * 32 * 1024, lambda chunk: written.append(len(chunk)) or len(chunk))
+    assert written == [16 * 1024] * 4
+    assert now[0] == pytest.approx(2 * 32 * 1024 * 8 / 1e6)
