@@ -15,7 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.pages import Network, Site
+from bench.pages import Site
+from bench.serving import Network
 from bench.stats import median
 from bench.views import profile_views
 

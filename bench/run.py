@@ -48,9 +48,10 @@ from bench.lighthouse import lighthouse_figures
 from bench.network import network_figures
 from bench.pages import Site
 from bench.phone import phone_figures
-from bench.report import table, targets
+from bench.report import table
 from bench.soak import BENCH, soak_figures
 from bench.stats import load_average, machine
+from bench.targets import targets
 from bench.views import chromium_version, no_cache_next_page_figures, view_figures
 from devserver.chromium import launch_options
 

@@ -15,8 +15,8 @@ import pytest
 
 from bench.lighthouse import WEB, lighthouse_runs
 from bench.pages import Site
-from bench.report import TARGETS
 from bench.run import run
+from bench.targets import TARGETS
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 built = pytest.mark.skipif(not (DIST / "tracker.js").exists(), reason="run python3 build.py first")

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from bench.pages import REPORT_PATH
-from bench.report import TARGETS, targets
+from bench.targets import TARGETS, targets
 from bench.views import by_url, per_view
 
 R1, R2 = f"{REPORT_PATH}?d=1", f"{REPORT_PATH}?d=2"
@@ -131,7 +131,7 @@ def test_the_soak_rows_show_copies_by_cause_and_the_drain_against_its_bound() ->
 
 def test_the_network_pacer_shares_one_downlink() -> None:
     """Two writers of 32 KiB at 1 Mbps: the second waits for the first; all in 0.52 s."""
-    from bench.pages import Pacer
+    from bench.serving import Pacer
 
     now = [0.0]
 

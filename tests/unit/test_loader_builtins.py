@@ -8,12 +8,12 @@ already replaced is named once, and JSON ignores a page's toJSON methods.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.unit.node import STORAGE_JS, run_node
 
 BUILTINS = (Path(__file__).resolve().parents[2] / "web" / "src" / "builtins.js").read_text("utf-8")
 
@@ -21,25 +21,12 @@ BUILTINS = (Path(__file__).resolve().parents[2] / "web" / "src" / "builtins.js")
 #: (Node has no localStorage; Node's own fetch is written in JS).
 FAKE_WINDOW = """
 const nativeFetch = Promise.resolve.bind(Promise);
-class Storage {
-  constructor() { this._d = new Map(); }
-  getItem(k) { return this._d.has(k) ? this._d.get(k) : null; }
-  setItem(k, v) { this._d.set(k, String(v)); }
-  removeItem(k) { this._d.delete(k); }
-  key(i) { return [...this._d.keys()][i] ?? null; }
-  get length() { return this._d.size; }
-}
 const w = { fetch: nativeFetch, Storage, localStorage: new Storage() };
 """
 
 
 def _node(body: str) -> Any:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed (build.py needs it too)")
-    script = f"{BUILTINS}\n{FAKE_WINDOW}\nconst notes = [];\n{body}"
-    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    return run_node(f"{BUILTINS}\n{STORAGE_JS}\n{FAKE_WINDOW}\nconst notes = [];\n{body}")
 
 
 PROTOTYPE_JS = (

@@ -8,18 +8,15 @@ observer that fills the ad records in) runs in tests/e2e/test_preboot_ads.py.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from adtracker.base import keys, limits
 from adtracker.events import preboot
 from buildtools import loader
 from tests.unit.fakes import RecordingLog
+from tests.unit.node import STORAGE_JS, run_node
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "web" / "src"
@@ -30,35 +27,26 @@ IMP = "https://e.example/v1/beacon/impression/a?pos=1"
 VIEW = "https://e.example/v1/beacon/view/a?pos=1"
 
 #: A window with a Storage (Node has no localStorage); `stored` is the queue's JSON or null.
-PRELUDE = """
-class Storage {
-  constructor() { this._d = new Map(); }
-  getItem(k) { return this._d.has(k) ? this._d.get(k) : null; }
-  setItem(k, v) { this._d.set(k, String(v)); }
-  removeItem(k) { this._d.delete(k); }
-  key(i) { return [...this._d.keys()][i] ?? null; }
-  get length() { return this._d.size; }
-}
+PRELUDE = (
+    STORAGE_JS
+    + """
 const w = { Storage, localStorage: new Storage() };
 const captured = captureBuiltins(w, []);
 let consent = "granted";
 const stored = () => w.localStorage.getItem(V.key);
 const parsed = () => JSON.parse(stored() || "null");
 """
+)
 
 
 def _node(body: str, *, before: str = "") -> Any:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed (build.py needs it too)")
     script = (
         f"const V = {json.dumps(VOCABULARY)};\n{PARTS}\n{PRELUDE}\n{before}\n"
         "const q = prebootQueue(captured, V, () => consent);\n"
         f"Promise.resolve((async () => {{ {body} }})()).then((out) =>\n"
         "  console.log(JSON.stringify(out === undefined ? null : out)));\n"
     )
-    run = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
-    return json.loads(run.stdout)
+    return run_node(script)
 
 
 def test_a_click_is_stored_at_once_and_an_ad_on_flush() -> None:
