@@ -54,7 +54,7 @@ STATS = """async () => {
   }
   await new Promise((r) => setTimeout(r, 300));
   for (let k = 0; k < 600 && mark("snapshot-restored")?.detail === "worker"
-       && !mark("snapshot-stored") && !mark("snapshot-not-stored"); k++) {
+       && !mark("snapshot-settled"); k++) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const boot = mark("boot").startTime;

@@ -90,9 +90,9 @@ HARNESS = """
   const send = (figures) => {
     const url = "__REPORT__?d=" + encodeURIComponent(JSON.stringify(figures));
     // The second view is a returning shopper: open it once the tracker has said (by its
-    // documented performance marks) whether it cached its snapshot, at most 20 s later.
+    // documented performance marks) that its cache work is over, at most 20 s later.
     const settled = () => performance.getEntriesByType("mark").some(
-      (m) => /^adtracker:(snapshot-(not-)?stored|normal-boot)$/.test(m.name));
+      (m) => /^adtracker:(snapshot-settled|normal-boot)$/.test(m.name));
     const next = (deadline) => (!window.adTracker || settled() || performance.now() > deadline)
       ? location.replace(second)
       : setTimeout(() => next(deadline), 50);

@@ -56,6 +56,58 @@ def wait_stored(page: Page) -> str:
     )
 
 
+def wait_settled(page: Page) -> dict:
+    """Wait until the Worker's cache work is over (the entry gzipped, or left as it is);
+    return the mark's detail ({encoding, bytes})."""
+    page.wait_for_function(
+        """() => performance.getEntriesByName("adtracker:snapshot-settled").length""",
+        timeout=STORE_TIMEOUT_MS,
+    )
+    return page.evaluate(
+        """() => performance.getEntriesByName("adtracker:snapshot-settled")[0].detail"""
+    )
+
+
+def cached_names(page: Page) -> list[str]:
+    return sorted(u.rsplit("/", 1)[1] for u in cached_urls(page))
+
+
+#: The entry once the Worker has gzipped it: nothing is kept twice.
+GZIP_ENTRY = ["files.bin.gz", "meta.json", "snapshot.pages.gz"]
+RAW_ENTRY = ["files.bin", "meta.json", "snapshot.pages"]
+
+#: Puts the gzipped entry back as an earlier page that closed before gzipping left it.
+UNCOMPRESS_ENTRY = f"""async () => {{
+  const cache = await caches.open("{CACHE_NAME}");
+  const keys = (await cache.keys()).map((r) => r.url);
+  const metaKey = keys.find((u) => u.endsWith("/meta.json"));
+  const meta = await (await cache.match(metaKey)).json();
+  for (const gz of keys.filter((u) => u.endsWith(".gz"))) {{
+    const body = (await cache.match(gz)).body.pipeThrough(new DecompressionStream("gzip"));
+    await cache.put(gz.slice(0, -3), new Response(await new Response(body).blob()));
+    await cache.delete(gz);
+  }}
+  delete meta.encoding;
+  await cache.put(metaKey, new Response(JSON.stringify(meta)));
+}}"""
+
+#: A gzip of as many zero bytes as the entry's snapshot pages hold.
+GZIP_OF_ZEROS = """async (old, meta) => {
+  const length = meta.runs.reduce((total, [, size]) => total + size, 0);
+  const zeros = new Blob([new Uint8Array(length)]).stream();
+  return new Response(zeros.pipeThrough(new CompressionStream("gzip"))).blob();
+}"""
+
+
+#: What the tracker's cache keeps on disk: the sum of its bodies.
+CACHED_BYTES = f"""async () => {{
+  const cache = await caches.open("{CACHE_NAME}");
+  let total = 0;
+  for (const r of await cache.keys()) total += (await (await cache.match(r)).blob()).size;
+  return total;
+}}"""
+
+
 def cached_urls(page: Page) -> list[str]:
     return page.evaluate(CACHED_URLS)
 
@@ -105,11 +157,10 @@ def test_first_view_restores_a_worker_snapshot_then_the_next_view_reads_the_cach
     assert any("restored from a snapshot (made in a Worker)" in n for n in boot_notes(page_log))
     click_and_assert_delivered(page, page_log, collector, url)
     assert wait_stored(page) == "stored"
-    assert sorted(u.rsplit("/", 1)[1] for u in cached_urls(page)) == [
-        "files.bin",
-        "meta.json",
-        "snapshot.pages",
-    ]
+    settled = wait_settled(page)
+    assert settled["encoding"] == "gzip", settled
+    assert cached_names(page) == GZIP_ENTRY
+    assert settled["bytes"] <= 12_000_000, settled  # issue 26: at most 12 MB on disk
 
     before = len(site.requests())
     collector.clear()
@@ -123,6 +174,34 @@ def test_first_view_restores_a_worker_snapshot_then_the_next_view_reads_the_cach
     # the dedup mark from the first view holds: the same ad on the same session is a dup
     page.click("#ad")
     page_log.wait_outcome(page, "deduplicated", url=url)
+    assert wait_settled(page)["encoding"] == "gzip"
+    assert cached_names(page) == GZIP_ENTRY
+
+
+def test_an_entry_an_earlier_page_left_uncompressed_is_gzipped_by_the_next(
+    page, page_log, site, collector, make_page, ad_html, wait_ready
+):
+    """A shopper who leaves between the store and the gzip leaves the entry raw: it still
+    restores, and the next Worker that reads it gzips it from the bytes it read."""
+    url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-raw")
+    wait_ready(page)
+    assert wait_settled(page)["encoding"] == "gzip"
+    page.evaluate(UNCOMPRESS_ENTRY)
+    assert cached_names(page) == RAW_ENTRY
+    raw = page.evaluate(CACHED_BYTES)
+
+    page.goto(page_url)
+    wait_ready(page)
+
+    assert boot_path(page) == "cache"
+    settled = wait_settled(page)
+    assert settled["encoding"] == "gzip", settled
+    assert cached_names(page) == GZIP_ENTRY
+    assert page.evaluate(CACHED_BYTES) == settled["bytes"] < raw / 2
+    page.goto(page_url)  # and the gzipped entry restores
+    wait_ready(page)
+    assert boot_path(page) == "cache"
+    click_and_assert_delivered(page, page_log, collector, url)
 
 
 # Counts the page's synchronous WebAssembly compiles, with when they ran.
@@ -198,6 +277,7 @@ def wait_dropped(page: Page) -> None:
 
 def cached_then_reload(page: Page, page_url: str, suffix: str, script: str) -> None:
     assert wait_stored(page) == "stored"
+    assert wait_settled(page)["encoding"] == "gzip"
     replace_cached(page, suffix, script)
     page.goto(page_url)
 
@@ -207,7 +287,7 @@ def test_corrupt_cache_entry_boots_normally_and_is_dropped(
 ):
     url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-corrupt")
     wait_ready(page)
-    cached_then_reload(page, page_url, "/snapshot.pages", "async () => 'not a snapshot'")
+    cached_then_reload(page, page_url, "/snapshot.pages.gz", "async () => 'not a snapshot'")
     wait_ready(page)
 
     assert boot_path(page) == "normal"
@@ -262,12 +342,7 @@ def test_restore_throwing_boots_normally(
     """A cached snapshot of the right size that Pyodide refuses (all zeros: bad magic number)."""
     url, page_url = first_visit(page, site, collector, make_page, ad_html, "ad-snap-magic")
     wait_ready(page)
-    cached_then_reload(
-        page,
-        page_url,
-        "/snapshot.pages",
-        "async (old) => new Uint8Array((await old.arrayBuffer()).byteLength)",
-    )
+    cached_then_reload(page, page_url, "/snapshot.pages.gz", GZIP_OF_ZEROS)
     wait_ready(page)
 
     assert boot_path(page) == "normal"

@@ -23,10 +23,12 @@ class Storage {
 """
 
 
-def run_node(script: str) -> Any:
-    """Run ``script`` under Node; return the JSON it printed (skips without Node)."""
+def run_node(script: str, *, module: bool = False) -> Any:
+    """Run ``script`` under Node (as an ES module if ``module``); return the JSON it
+    printed (skips without Node)."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js is not installed (build.py needs it too)")
-    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    kind = ["--input-type=module"] if module else []
+    out = subprocess.run([node, *kind, "-e", script], capture_output=True, text=True, check=True)
     return json.loads(out.stdout)

@@ -12,7 +12,8 @@
  * "normal", and lines for the tracker's debug log (Python decides whether to print them).
  * Performance marks adtracker:snapshot-restored (detail "worker" | "cache") or
  * adtracker:normal-boot tell which path ran; adtracker:restore:* time the restore's steps,
- * and adtracker:snapshot-stored / snapshot-not-stored tell whether the Worker cached it.
+ * adtracker:snapshot-stored / snapshot-not-stored tell whether the Worker cached it, and
+ * adtracker:snapshot-settled (detail {encoding, bytes}) that its cache work is over.
  */
 import { CACHE_NAME, describe } from "./snapshot-shared.mjs";
 import { mark, noop, yieldToPage } from "./page-steps.mjs";
@@ -22,7 +23,8 @@ const BASE = new URL("./", import.meta.url).href;
 // A cold worker start is a full Pyodide boot on a busy core; past this, boot normally
 // (tracker.js gives up on the whole start after 60 s).
 const WORKER_TIMEOUT_MS = 30000;
-// After the hand-over, how long the worker may take to store the snapshot in the cache.
+// After the hand-over, how long the worker may take to store the snapshot in the cache
+// and gzip it there.
 const STORE_TIMEOUT_MS = 60000;
 // The Worker's cache writes run while the page restores and are usually done first. If
 // they are not, ready waits up to this long for them, so a shopper who moves on the
@@ -87,28 +89,40 @@ function firstAnswer(worker) {
   });
 }
 
-// The worker's second answer after a fresh snapshot: whether it stored it ({stored}), or
-// null if it failed or took longer than STORE_TIMEOUT_MS.
-function storeAnswer(worker) {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), STORE_TIMEOUT_MS);
-    worker.onmessage = (event) => {
-      clearTimeout(timer);
-      resolve(event.data);
-    };
-    worker.onerror = () => {
-      clearTimeout(timer);
-      resolve(null);
-    };
-  });
+// What the worker says after its first answer: `stored` resolves to {stored, bytes | reason}
+// once a fresh snapshot is in the cache (or could not be; null for a snapshot from the
+// cache), `settled` to {settled, encoding, bytes} once its cache work is over (the entry
+// gzipped, or left as it was). Both resolve to null if it fails or takes longer than
+// STORE_TIMEOUT_MS.
+function laterAnswers(worker, fresh) {
+  let stored, settled;
+  const answers = {
+    stored: fresh ? new Promise((resolve) => (stored = resolve)) : Promise.resolve(null),
+    settled: new Promise((resolve) => (settled = resolve)),
+  };
+  const end = (data) => {
+    clearTimeout(timer);
+    if (stored) stored(null);
+    settled(data);
+  };
+  const timer = setTimeout(() => end(null), STORE_TIMEOUT_MS);
+  worker.onmessage = (event) => {
+    const data = event.data || {};
+    if ("stored" in data && stored) stored(data);
+    if (data.settled) end(data);
+  };
+  worker.onerror = () => end(null);
+  return answers;
 }
 
-// After a restore: once the worker has stored its fresh snapshot (`stored` settles), end it.
-function retireWorker(worker, stored) {
-  if (!stored) return worker.terminate();
+// After a restore: once the worker has done its cache work (`settled`), end it.
+function retireWorker(worker, { stored, settled }) {
   stored.then((data) => {
-    worker.terminate();
     if (data) mark(data.stored ? "snapshot-stored" : "snapshot-not-stored", data);
+  });
+  settled.then((data) => {
+    worker.terminate();
+    if (data) mark("snapshot-settled", data);
   });
 }
 
@@ -141,7 +155,7 @@ async function fromSnapshot(faults) {
   }
   const via = answer.from;
   // Listening now: the Worker's "stored" may come while the page restores.
-  const stored = via === "worker" ? storeAnswer(worker) : null;
+  const later = laterAnswers(worker, via === "worker");
   await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
   let py;
   try {
@@ -150,8 +164,8 @@ async function fromSnapshot(faults) {
     dropSnapshot(worker);
     throw err;
   }
-  retireWorker(worker, stored);
-  if (stored) await Promise.race([stored, new Promise((resolve) => setTimeout(resolve, STORE_GRACE_MS))]);
+  retireWorker(worker, later);
+  if (via === "worker") await Promise.race([later.stored, new Promise((resolve) => setTimeout(resolve, STORE_GRACE_MS))]);
   return { py, via };
 }
 

@@ -2,7 +2,9 @@
  * the two steps both runs take identically, so the page's heap matches the worker's. */
 
 // Bump when the message or the cached meta changes shape: older cache entries are ignored.
-export const FORMAT = 4; // 2: meta.stdlibVariant; 3: zero pages elided, uncompressed; 4: meta.glueModules
+// 2: meta.stdlibVariant; 3: zero pages elided, uncompressed; 4: meta.glueModules;
+// 5: meta.encoding, the bodies gzipped after the hand-over (snapshot-cache.mjs)
+export const FORMAT = 5;
 
 // The Cache Storage cache the snapshot lives in.
 export const CACHE_NAME = "adtracker-snapshot";
@@ -11,7 +13,9 @@ export const CACHE_NAME = "adtracker-snapshot";
 // in it, the wheels included) and the lock file's own hash.
 export function cacheKeys(base, version, lockSha256) {
   const root = `${base}adtracker-snapshot/${FORMAT}/${version}/${lockSha256.slice(0, 16)}/`;
-  return { root, meta: root + "meta.json", snapshot: root + "snapshot.pages", files: root + "files.bin" };
+  const snapshot = root + "snapshot.pages";
+  const files = root + "files.bin";
+  return { root, meta: root + "meta.json", snapshot, files, snapshotGz: snapshot + ".gz", filesGz: files + ".gz" };
 }
 
 // An error's first line, for a note or a reason.

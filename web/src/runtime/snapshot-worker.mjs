@@ -4,9 +4,11 @@
  * It answers one message ({faults}) with one of:
  *   {ok: true, from: "cache" | "worker", snapshot, files, wasm, libs, glueModules, table, handles}
  *   {ok: false, reason}
- * and then, when it made a fresh snapshot, {stored: true, bytes} or {stored: false, reason}
- * once the snapshot is in Cache Storage (or could not be). A later {drop: true} (the page
- * could not restore it) deletes the cache entry and answers {dropped: true}.
+ * then, when it made a fresh snapshot, {stored: true, bytes} or {stored: false, reason}
+ * once the snapshot is in Cache Storage (or could not be), and last, after an ok answer,
+ * {settled: true, encoding, bytes?, reason?} once the entry is compressed (or left as it
+ * is): the page ends the Worker then. A later {drop: true} (the page could not restore it)
+ * deletes the cache entry and answers {dropped: true}.
  *
  * Fresh snapshot: fetch the runtime, the standard library and the wheels the lock file
  * lists for "adtracker", each archive in the variant this host sends smallest (see
@@ -17,7 +19,8 @@
  * Pyodide's memory snapshot. Its writes to Cache Storage start before the hand-over (the
  * non-zero pages, uncompressed: snapshot-pages.mjs), so they are done in well under the
  * time the page takes to restore, and a shopper who moves on the moment the tracker is
- * ready still finds it on the next page. From the cache: read and compile only.
+ * ready still finds it on the next page; then it gzips the entry (snapshot-cache.mjs).
+ * From the cache: read and compile only (and gzip an entry an earlier page left raw).
  * One snapshot for all tabs: making one holds a Web Lock; a Worker that finds no cache
  * entry waits for the lock (at most LOCK_WAIT_MS), then looks again before making its own.
  * Every file is fetched once: Pyodide gets the lock file's text, the compiled wasm and the
@@ -28,8 +31,8 @@
  */
 import { FORMAT, cacheKeys, describe, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
 import { restoreZeroPages } from "./snapshot-pages.mjs";
-import { dropEntry, entry, openCache, store } from "./snapshot-cache.mjs";
-import { BASE, bytesOf, fetchArchive, fetchOk, sha256Hex, wheelsFor } from "./worker-fetch.mjs";
+import { compress, deleteRaw, dropEntry, entry, openCache, readEntry, store } from "./snapshot-cache.mjs";
+import { BASE, fetchArchive, fetchOk, sha256Hex, wheelsFor } from "./worker-fetch.mjs";
 
 // Held while a snapshot is made and stored: one per origin, whatever the runtime.
 const LOCK_NAME = "adtracker-snapshot";
@@ -104,24 +107,23 @@ async function oneAtATime(faults, make) {
 
 async function fromCache(cache, keys, lock, wasmPromise) {
   const { version } = lock;
-  const [metaR, snapR, filesR] = await Promise.all([keys.meta, keys.snapshot, keys.files].map((k) => cache.match(k)));
-  if (!metaR || !snapR || !filesR) return false; // never stored, or evicted: make a fresh one
-  let message;
+  let message, read, rawFiles;
   try {
-    const meta = await metaR.json();
-    if (meta.format !== FORMAT || meta.version !== version) {
+    // The standard library is fetched while the bodies are read: later imports read it.
+    const ours = (meta) => meta.format === FORMAT && meta.version === version;
+    read = await readEntry(cache, keys, (meta) => (ours(meta) ? fetchArchive(STDLIB, meta.stdlibVariant) : null));
+    if (!read) return false; // never stored, or evicted: make a fresh one
+    const { meta, pages, files: data } = read;
+    if (!ours(meta)) {
       throw new Error(`cached snapshot is for another version (${meta.version}, format ${meta.format})`);
     }
-    const [pages, data, stdlib] = await Promise.all([
-      bytesOf(snapR),
-      bytesOf(filesR),
-      fetchArchive(STDLIB, meta.stdlibVariant), // later imports read it: the page needs it
-    ]);
+    const stdlib = await read.alongside;
     if (data.length !== meta.filesLength) throw new Error("cached snapshot has the wrong length");
     const snapshot = restoreZeroPages(pages, meta.runs, meta.snapshotLength);
     const files = { index: meta.index, data };
     const [libs, glueModules] = await Promise.all([compileLibs(meta.libs, files), compileGlueModules(meta.glueModules)]);
     const wasm = await wasmPromise;
+    if (!meta.encoding) rawFiles = new Blob([data]); // a copy: `data` is transferred
     message = { ok: true, from: "cache", snapshot, files, libs, glueModules, wasm, stdlib, lock: lock.text, table: meta.table, handles: meta.handles };
   } catch (err) {
     // Corrupt, truncated or foreign: drop it so the next page view makes a fresh one.
@@ -129,7 +131,22 @@ async function fromCache(cache, keys, lock, wasmPromise) {
     throw new Error(`snapshot cache unusable: ${describe(err)}`);
   }
   self.postMessage(message, [message.snapshot.buffer, message.files.data.buffer, message.stdlib.bytes.buffer]);
+  if (read.meta.encoding) {
+    await deleteRaw(cache, keys);
+    self.postMessage({ settled: true, encoding: read.meta.encoding });
+  } else await settle(cache, keys, read.meta, read.pages, rawFiles, null);
   return true;
+}
+
+// Gzip the entry just stored or read raw, then say so: the page ends the Worker then.
+async function settle(cache, keys, meta, pages, files, rawBytes) {
+  try {
+    const bytes = await compress(cache, keys, meta, pages, files);
+    self.postMessage({ settled: true, encoding: bytes === null ? "none" : "gzip", bytes: bytes ?? rawBytes });
+  } catch (err) {
+    if (entry.dropped) await dropEntry();
+    self.postMessage({ settled: true, encoding: "none", bytes: rawBytes, reason: describe(err) });
+  }
 }
 
 // Compile each extension library from the files bundle (off the page's main thread).
@@ -240,15 +257,21 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
   self.postMessage(message, [snapshot.buffer, files.data.buffer, stdlib.bytes.buffer]);
   if (!storing) {
     self.postMessage({ stored: false, reason: "Cache Storage is unavailable" });
+    self.postMessage({ settled: true, encoding: "none" });
     return;
   }
+  let stored;
   try {
-    self.postMessage({ stored: true, bytes: await storing });
+    stored = await storing;
+    self.postMessage({ stored: true, bytes: stored.bytes });
   } catch (err) {
     // Quota exceeded or storage blocked: this page view is fine, the next one boots fresh.
     await dropEntry();
     self.postMessage({ stored: false, reason: describe(err) });
+    self.postMessage({ settled: true, encoding: "none" });
+    return;
   }
+  await settle(cache, keys, meta, stored.pages, stored.files, stored.bytes);
 }
 
 function collectFiles(FS, root) {
