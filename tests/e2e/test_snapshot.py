@@ -72,6 +72,26 @@ def cached_names(page: Page) -> list[str]:
     return sorted(u.rsplit("/", 1)[1] for u in cached_urls(page))
 
 
+#: The Worker's steps (adtracker:worker:<step> marks), in order, for a fresh snapshot.
+FRESH_STEPS = [
+    "started",
+    "lock",
+    "wheels",
+    "libs",
+    "wasm",
+    "booted",
+    "unpacked",
+    "imported",
+    "snapshot",
+]
+WORKER_STEPS = """() => performance.getEntriesByType("mark")
+  .filter((m) => m.name.startsWith("adtracker:worker:"))
+  .sort((a, b) => a.startTime - b.startTime)
+  .map((m) => [m.name.slice("adtracker:worker:".length), m.startTime])"""
+RESTORE_STARTED = (
+    """() => performance.getEntriesByName("adtracker:restore:imported")[0].startTime"""
+)
+
 #: The entry once the Worker has gzipped it: nothing is kept twice.
 GZIP_ENTRY = ["files.bin.gz", "meta.json", "snapshot.pages.gz"]
 RAW_ENTRY = ["files.bin", "meta.json", "snapshot.pages"]
@@ -155,6 +175,10 @@ def test_first_view_restores_a_worker_snapshot_then_the_next_view_reads_the_cach
 
     assert boot_path(page) == "worker"
     assert any("restored from a snapshot (made in a Worker)" in n for n in boot_notes(page_log))
+    # the Worker's steps, marked on the page where they happened: before the restore
+    steps = page.evaluate(WORKER_STEPS)
+    assert [name for name, _ in steps] == FRESH_STEPS, steps
+    assert steps[-1][1] <= page.evaluate(RESTORE_STARTED), steps
     click_and_assert_delivered(page, page_log, collector, url)
     assert wait_stored(page) == "stored"
     settled = wait_settled(page)

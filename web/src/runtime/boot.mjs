@@ -11,8 +11,8 @@
  * startPython() resolves to {py, via, notes}: the Pyodide API, "cache" | "worker" |
  * "normal", and lines for the tracker's debug log (Python decides whether to print them).
  * Performance marks adtracker:snapshot-restored (detail "worker" | "cache") or
- * adtracker:normal-boot tell which path ran; adtracker:restore:* time the restore's steps,
- * adtracker:snapshot-stored / snapshot-not-stored tell whether the Worker cached it, and
+ * adtracker:normal-boot tell which path ran; adtracker:worker:* and adtracker:restore:*
+ * time the Worker's and the restore's steps, adtracker:snapshot-stored / snapshot-not-stored tell whether the Worker cached it, and
  * adtracker:snapshot-settled (detail {encoding, bytes}) that its cache work is over.
  */
 import { CACHE_NAME, describe } from "./snapshot-shared.mjs";
@@ -154,6 +154,7 @@ async function fromSnapshot(faults) {
     throw err;
   }
   const via = answer.from;
+  markWorkerSteps(answer.steps);
   // Listening now: the Worker's "stored" may come while the page restores.
   const later = laterAnswers(worker, via === "worker");
   await yieldToPage(); // receiving 45 MB and restoring them are separate tasks
@@ -167,6 +168,15 @@ async function fromSnapshot(faults) {
   retireWorker(worker, later);
   if (via === "worker") await Promise.race([later.stored, new Promise((resolve) => setTimeout(resolve, STORE_GRACE_MS))]);
   return { py, via };
+}
+
+// The Worker's steps as page marks (adtracker:worker:<step>), where they happened.
+function markWorkerSteps(steps) {
+  for (const [name, at] of steps || []) {
+    try {
+      performance.mark("adtracker:worker:" + name, { startTime: at - performance.timeOrigin });
+    } catch (_) {}
+  }
 }
 
 // A snapshot the page could not restore must not be cached or served again.

@@ -26,12 +26,14 @@
  * Every file is fetched once: Pyodide gets the lock file's text, the compiled wasm and the
  * standard library's bytes from here (options the build's patch adds to the pinned Pyodide,
  * buildtools/pyodide_patch.py), and so does the page, through the answer.
- * Its parts: worker-fetch.mjs (fetching), snapshot-cache.mjs (the cache entry); the build
- * bundles them into this module (one request).
+ * Its parts: worker-fetch.mjs (fetching), worker-files.mjs (the site-packages files and the
+ * compiled modules), snapshot-cache.mjs (the cache entry); the build bundles them into
+ * this module (one request).
  */
 import { FORMAT, cacheKeys, describe, instantiateFrom, loadLibs, parseWheelFiles, sitePackagesOf } from "./snapshot-shared.mjs";
 import { restoreZeroPages } from "./snapshot-pages.mjs";
 import { compress, deleteRaw, dropEntry, entry, openCache, readEntry, store } from "./snapshot-cache.mjs";
+import { collectFiles, compileGlueModules, compileLibs } from "./worker-files.mjs";
 import { BASE, fetchArchive, fetchOk, sha256Hex, wheelsFor } from "./worker-fetch.mjs";
 
 // Held while a snapshot is made and stored: one per origin, whatever the runtime.
@@ -45,6 +47,11 @@ const WASM = "pyodide.asm.wasm";
 const STDLIB = "adtracker_stdlib.zip";
 // What Python runs before the snapshot: everything the page would import at start.
 const PRELOAD = "import adtracker.browser.boot, gc\ngc.collect()\n";
+
+// When each step of this Worker's run ended, in the page's time base (ms since the
+// epoch: performance.timeOrigin + now): the page marks them as adtracker:worker:<step>.
+const steps = [];
+const step = (name) => steps.push([name, performance.timeOrigin + performance.now()]);
 
 self.onmessage = (event) => {
   const data = event.data || {};
@@ -63,7 +70,9 @@ self.onmessage = (event) => {
 async function run(faults) {
   const wasmPromise = fetchOk(BASE + WASM).then((r) => WebAssembly.compileStreaming(r));
   wasmPromise.catch(() => {}); // awaited below; never an unhandled rejection
+  step("started");
   const lockText = await (await fetchOk(BASE + "pyodide-lock.json")).text();
+  step("lock");
   const parsed = JSON.parse(lockText);
   const wheels = wheelsFor(parsed, "adtracker");
   const lock = { text: lockText, version: parsed.info.version }; // parsed once, passed on
@@ -124,7 +133,8 @@ async function fromCache(cache, keys, lock, wasmPromise) {
     const [libs, glueModules] = await Promise.all([compileLibs(meta.libs, files), compileGlueModules(meta.glueModules)]);
     const wasm = await wasmPromise;
     if (!meta.encoding) rawFiles = new Blob([data]); // a copy: `data` is transferred
-    message = { ok: true, from: "cache", snapshot, files, libs, glueModules, wasm, stdlib, lock: lock.text, table: meta.table, handles: meta.handles };
+    step("read");
+    message = { ok: true, from: "cache", snapshot, files, libs, glueModules, wasm, stdlib, lock: lock.text, table: meta.table, handles: meta.handles, steps };
   } catch (err) {
     // Corrupt, truncated or foreign: drop it so the next page view makes a fresh one.
     await dropEntry();
@@ -149,29 +159,11 @@ async function settle(cache, keys, meta, pages, files, rawBytes) {
   }
 }
 
-// Compile each extension library from the files bundle (off the page's main thread).
-async function compileLibs(paths, files) {
-  const byPath = new Map(files.index.map(([path, offset, length]) => [path, [offset, length]]));
-  return Promise.all(
-    paths.map(async (path) => {
-      const [offset, length] = byPath.get(path);
-      return { path, module: await WebAssembly.compile(files.data.subarray(offset, offset + length)) };
-    }),
-  );
-}
-
-// The small modules the glue compiles itself (function-table wrappers per signature,
-// Python's call trampoline: the glue's patch), compiled here from the bytes the fresh
-// snapshot's boot recorded.
-async function compileGlueModules(bytesByKey) {
-  const entries = Object.entries(bytesByKey);
-  return Promise.all(entries.map(async ([key, bytes]) => [key, await WebAssembly.compile(new Uint8Array(bytes))]));
-}
-
 async function fresh(wheels, lock, cache, keys, wasmPromise) {
   const stdlibPromise = fetchArchive(STDLIB);
   stdlibPromise.catch(() => {}); // awaited below
   const blobs = (await Promise.all(wheels.map((file) => fetchArchive(file)))).map((w) => w.bytes);
+  step("wheels");
   // Extension libraries, read from the wheels before Python starts (they must be loaded
   // in preRun, where the heap is the same on the page).
   const libs = [];
@@ -181,7 +173,9 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     }
   }
   libs.sort((a, b) => (a.path < b.path ? -1 : 1));
+  step("libs");
   const wasm = await wasmPromise;
+  step("wasm");
   const [{ loadPyodide }, { default: createPyodideModule }] = await Promise.all([
     import("./pyodide.mjs"),
     import("./pyodide.asm.mjs"),
@@ -216,14 +210,18 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     },
   });
   const py = await Promise.race([booting, instantiateFailed]);
+  step("booted");
   const site = sitePackagesOf(Module);
   for (const bytes of blobs) py.unpackArchive(bytes, "wheel", { extractDir: site });
+  step("unpacked");
   py.runPython(PRELOAD);
+  step("imported");
   const handles = Object.entries(Module.LDSO.loadedLibsByHandle)
     .filter(([handle]) => handle !== "0")
     .map(([handle, dso]) => [Number(handle), dso.name]);
   const table = Module.wasmTable.length;
   const snapshot = py.makeMemorySnapshot();
+  step("snapshot");
   const files = collectFiles(Module.FS, site);
   const libPaths = libs.map((lib) => lib.path);
   const meta = {
@@ -253,6 +251,7 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     glueModules: [...glueModules],
     table,
     handles,
+    steps,
   };
   self.postMessage(message, [snapshot.buffer, files.data.buffer, stdlib.bytes.buffer]);
   if (!storing) {
@@ -272,26 +271,4 @@ async function fresh(wheels, lock, cache, keys, wasmPromise) {
     return;
   }
   await settle(cache, keys, meta, stored.pages, stored.files, stored.bytes);
-}
-
-function collectFiles(FS, root) {
-  const found = [];
-  (function walk(dir, rel) {
-    for (const name of FS.readdir(dir)) {
-      if (name === "." || name === "..") continue;
-      const path = `${dir}/${name}`;
-      const relPath = rel ? `${rel}/${name}` : name;
-      if (FS.isDir(FS.stat(path).mode)) walk(path, relPath);
-      else found.push([relPath, FS.readFile(path)]);
-    }
-  })(root, "");
-  const index = [];
-  let total = 0;
-  for (const [path, bytes] of found) {
-    index.push([path, total, bytes.length]);
-    total += bytes.length;
-  }
-  const data = new Uint8Array(total);
-  found.forEach(([, bytes], i) => data.set(bytes, index[i][1]));
-  return { index, data };
 }
