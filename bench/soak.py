@@ -105,6 +105,12 @@ class Recorder:
     held: list[list[Any]] = field(default_factory=list)
 
 
+#: The tracker's start-up is over: the Worker said its cache work is done, or there was
+#: no Worker (the ordinary boot).
+START_UP_OVER = """() => performance.getEntriesByName("adtracker:snapshot-settled").length > 0
+  || performance.getEntriesByName("adtracker:normal-boot").length > 0"""
+
+
 def _expect_round(expected: Expected, r: int, plan: Plan) -> None:
     for i in range(0, plan.routes, IMPRESSION_EVERY):
         expected.add("impression", f"r{r}-{i}")
@@ -144,6 +150,9 @@ def run_soak(browser: Any, page_url: str, collector: Any, plan: Plan, log: Any =
         page.on("pageerror", lambda exc: errors.append(f"tab 1: {exc}"))
         page.goto(page_url)
         page.evaluate("() => adTracker.ready.then(() => true)")
+        # The session starts once the start-up is over (the Worker's gzip of the snapshot
+        # after ready included), so it measures the tracker's steady state alone.
+        page.wait_for_function(START_UP_OVER, timeout=60_000)
         page.evaluate(INSTALL, collector.origin)
         cdp = context.new_cdp_session(page)
         baseline: dict[str, int] = {}
@@ -223,6 +232,7 @@ def _second_tab(
     tab.on("pageerror", lambda exc: errors.append(f"tab 2: {exc}"))
     tab.goto(page_url)
     tab.evaluate("() => adTracker.ready.then(() => true)")
+    tab.wait_for_function(START_UP_OVER, timeout=60_000)
     tab.evaluate(INSTALL, collector.origin)
     return tab, _clicks(tab, "tab2", plan.tab2_clicks, expected)
 
