@@ -8,11 +8,11 @@ checks the round trip, the runs and the stored size. Corrupt inputs must throw.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.unit.node import run_node
 
 MODULE = Path(__file__).resolve().parents[2] / "web/src/runtime/snapshot-pages.mjs"
 PAGE = 4096
@@ -72,15 +72,9 @@ console.log(JSON.stringify(out));
 
 @pytest.fixture(scope="module")
 def results() -> list[dict]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed (build.py needs it too)")
     cases = [[r, off] for r, off, _ in CASES]
     script = SCRIPT % {"module": json.dumps(MODULE.as_uri()), "cases": json.dumps(cases)}
-    done = subprocess.run(
-        [node, "--input-type=module", "-e", script], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout)
+    return run_node(script, module=True)
 
 
 @pytest.mark.parametrize("index", range(len(CASES)))

@@ -91,13 +91,14 @@ export async function readEntry(cache, keys, withMeta = () => null) {
     if (bodies.some((r) => !r)) continue; // another tab swapped the bodies: read meta again
     const alongside = withMeta(meta);
     if (alongside) alongside.catch(() => {}); // awaited by the caller
-    const [pages, files] = await Promise.all(bodies.map((r) => bytesOf(r, encoding)));
+    const [pages, files] = await Promise.all(bodies.map((r) => bodyBytes(r, encoding)));
     return { meta, pages, files, alongside };
   }
   return null;
 }
 
-async function bytesOf(response, encoding) {
+// A cached body's bytes, decoded from `encoding` (null: stored as it is).
+async function bodyBytes(response, encoding) {
   const body = encoding ? response.body.pipeThrough(new DecompressionStream(encoding)) : response.body;
   return new Uint8Array(await new Response(body).arrayBuffer());
 }

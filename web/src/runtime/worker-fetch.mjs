@@ -12,10 +12,6 @@ export async function fetchOk(url, init) {
   return response;
 }
 
-export async function bytesOf(response) {
-  return new Uint8Array(await response.arrayBuffer());
-}
-
 export async function sha256Hex(bytes) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
