@@ -37,10 +37,16 @@ from adtracker.base.limits import MAX_OUTBOX_ENTRIES
 from adtracker.delivery.recovery import drain_bound
 from bench.soak_report import Expected, Session, figures
 
-#: data-request-timeout of the soak page: the shortest the tracker accepts, so a slow
-#: answer (``SLOW_S``) times out quickly.
-REQUEST_TIMEOUT_S = 2
-SLOW_S = 3.0
+#: data-request-timeout of the soak page, and the delay of its slow answers, just past it.
+#: At 2 s (the soak's timeout until 2026-12-07), this machine's own stalls made copies
+#: the session did not plan: with the CPU busy (another browser, or two busy loops), the
+#: collector, a Python server in the test's process, took up to 2.9 s to read ordinary
+#: requests, and 13 and 19 of them timed out and were sent again (2026-12-07, two runs).
+#: Those copies are the documented trade-off, but not the one the session counts
+#: (``slow answers``), so the suite failed now and then. With 5 s, the same load gave only
+#: the slow answers' copies.
+REQUEST_TIMEOUT_S = 5
+SLOW_S = 6.0
 #: A new ad with an impression URL every this many route changes.
 IMPRESSION_EVERY = 5
 #: Every this many clicks, the same ad is clicked twice (the second is deduplicated).
