@@ -38,7 +38,7 @@ from adtracker.base.store import Store
 from adtracker.base.vocabulary import CONSENTS, Consent, EventType, Outcome, UrlEventType
 from adtracker.config import TrackerConfig
 from adtracker.consent.waiting import FULL, WaitingEvents
-from adtracker.delivery.outbox import OutboxEntry
+from adtracker.delivery.outbox import NewEvent
 from adtracker.delivery.sender import NoLocks, Sender
 from adtracker.events import conversion, dedup, marks, preboot
 from adtracker.events.urls import check_beacon_url
@@ -98,6 +98,7 @@ class Tracker(ReportingSurface):
             decide=self._reporter.decide,
             consent=lambda: self._consent,
             request_timeout=config.request_timeout,
+            new_id=ids.new_id,
             rand=rand,
         )
         self._origins = frozenset(config.beacon_origins)
@@ -279,10 +280,7 @@ class Tracker(ReportingSurface):
         self._marks.add(key, dedup.expiry_for(event_type, when))
         if event_type == "view":
             self._viewed.add(url)
-        entry = OutboxEntry(
-            id=self._ids.new_id(), type=event_type, url=url, body=body, created=when
-        )
-        outcome, reason = self._sender.submit(entry)
+        outcome, reason = self._sender.submit(NewEvent(event_type, url, body, when))
         return self._reporter.outcome(event_type, url, outcome, reason)
 
     def _refuse_conversion(self, reason: str) -> Outcome:

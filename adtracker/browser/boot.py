@@ -153,7 +153,7 @@ def start(
         settings,
         clock=clock,
         storage=LocalStorage(storage) if storage is not None else MemoryStorage(),
-        transport=FetchTransport(getattr(captured, "fetch", None)),
+        transport=FetchTransport(getattr(captured, "fetch", None), scheduler),
         ids=Uuid4Source(),
         scheduler=scheduler,
         log=log,

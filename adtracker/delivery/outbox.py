@@ -10,6 +10,8 @@ updates an entry.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from adtracker.base.keys import OUTBOX_PREFIX
@@ -21,6 +23,16 @@ from adtracker.base.limits import (
 )
 from adtracker.base.store import Store
 from adtracker.base.vocabulary import EventType
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event the rules accepted, before it has an entry (``Sender.submit``)."""
+
+    type: EventType
+    url: str
+    body: str
+    created: float
 
 
 class OutboxEntry(BaseModel):

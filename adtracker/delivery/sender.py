@@ -1,13 +1,13 @@
 """The sender: the outbox and everything that moves events out of it (DOM-free, like
 Snowplow's tracker-core emitter: store, request and retry in one place).
 
-Every accepted event is stored in the outbox before its request leaves. An attempt
-*leases* its entry to this tab (flushes elsewhere skip it) and marks it as possibly
-reaching the server; the answer removes it (delivered, rejected), schedules a retry
-(failed) or drops it when a resend is no longer safe. Flushes run under a cross-tab
-lock; a timer wakes the next one. When an origin answers after an outage, or the
-browser comes back online, the waiting events are brought forward
-(``delivery.recovery``). Each attempt's timeout counts the requests ahead of it
+Every accepted event is stored in the outbox: a new one just after its request left
+(``delivery.new_entries``). An attempt *leases* its entry to this tab (flushes elsewhere
+skip it) and marks it as possibly reaching the server; the answer removes it (delivered,
+rejected), schedules a retry (failed) or drops it when a resend is no longer safe.
+Flushes run under a cross-tab lock; a timer wakes the next one. When an origin answers
+after an outage, or the browser comes back online, the waiting events are brought
+forward (``delivery.recovery``). Each attempt's timeout counts the requests ahead of it
 (``delivery.in_flight``). The outbox's bounds are enforced off the hot path.
 """
 
@@ -24,12 +24,13 @@ from adtracker.base.store import Store
 from adtracker.base.vocabulary import Consent, Outcome
 from adtracker.delivery import recovery, retry
 from adtracker.delivery.in_flight import InFlight, attempt_timeout
-from adtracker.delivery.outbox import Outbox, OutboxEntry, over_bounds
+from adtracker.delivery.new_entries import NewEntries
+from adtracker.delivery.outbox import NewEvent, Outbox, OutboxEntry, over_bounds
 from adtracker.delivery.recovery import HEALTHY, OriginHealth
 from adtracker.delivery.responses import status_behavior
 from adtracker.events.urls import origin_of
 
-# An in-flight entry is leased to its tab for its attempt's timeout plus this margin.
+#: An attempt leases its entry for its timeout plus this margin.
 LEASE_MARGIN_SECONDS = 5.0
 #: Said when a new event waits for a request to end (``MAX_IN_FLIGHT`` in flight).
 BUSY = f"{MAX_IN_FLIGHT} requests in flight: sent when one ends"
@@ -55,6 +56,7 @@ class Sender:
         decide: Callable[[Decision], None],
         consent: Callable[[], Consent],
         request_timeout: float,
+        new_id: Callable[[], str],
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
@@ -69,23 +71,24 @@ class Sender:
         self._request_timeout = request_timeout
         self._rand = rand
         self._in_flight = InFlight()
+        self._new = NewEntries(self._outbox, scheduler, new_id, lambda: consent() == "granted")
         self._timer_at: float | None = None
         self._bounds_pending = False
         self._backlog = False  # events wait for a request to end (MAX_IN_FLIGHT)
         self._said_retry_after = False  # RETRY_AFTER_UNREADABLE, once per page
 
-    def submit(self, entry: OutboxEntry) -> tuple[Outcome, str]:
+    def submit(self, event: NewEvent) -> tuple[Outcome, str]:
         """Send a new event now, or keep it in the outbox (offline, or too many requests in
         flight). Returns the outcome and why it was not sent."""
         if not self._transport.online():
-            self._outbox.put(entry)  # flushed by the browser's "online" event
+            self._outbox.put(self._new.entry(event))  # flushed by the browser's "online" event
             outcome: tuple[Outcome, str] = ("queued", "offline: queued")
         elif self._in_flight.full:
-            self._outbox.put(entry)
+            self._outbox.put(self._new.entry(event))
             self._backlog = True
             outcome = ("queued", BUSY)
         else:
-            self._send(entry, self._clock.now())
+            self._send_new(event, self._clock.now())
             outcome = ("sent", "")
         self._bounds_soon()
         return outcome
@@ -112,32 +115,46 @@ class Sender:
 
     # --- sending ----------------------------------------------------------------------------
 
+    def _send_new(self, event: NewEvent, now: float) -> None:
+        """Send a new event; its entry is made and stored after this task."""
+        origin = origin_of(event.url)
+        timeout = attempt_timeout(self._request_timeout, self._in_flight.ahead(origin))
+        self._in_flight.start(origin)
+        attempt = self._new.sent(event, now + timeout + LEASE_MARGIN_SECONDS)
+
+        def answered(result: SendResult) -> None:
+            self._answered_attempt(self._new.stored(attempt), origin, now, False, result)
+
+        self._transport.send(event.url, event.body, answered, timeout)
+
     def _send(self, entry: OutboxEntry, now: float) -> None:
         """Store the attempt (leased, possibly reaching the server), then send it."""
         reached_before = entry.maybe_reached
         origin = origin_of(entry.url)
         timeout = attempt_timeout(self._request_timeout, self._in_flight.ahead(origin))
-        leased = entry.model_copy(
-            update={
-                "attempts": entry.attempts + 1,
-                "lease_until": now + timeout + LEASE_MARGIN_SECONDS,
-                "maybe_reached": True,  # if this page dies in flight, its fate is unknown
-            }
-        )
+        until = now + timeout + LEASE_MARGIN_SECONDS
+        # If this page dies in flight, its fate is unknown: maybe_reached.
+        update = {"attempts": entry.attempts + 1, "lease_until": until, "maybe_reached": True}
+        leased = entry.model_copy(update=update)
         self._outbox.put(leased)
         self._in_flight.start(origin)
 
         def answered(result: SendResult) -> None:
-            self._in_flight.end(origin)
-            self._guarded(
-                "reading a response",
-                lambda: self._handle_result(leased, origin, now, reached_before, result),
-            )
-            if self._backlog and not self._in_flight.full:
-                self._backlog = False
-                self.flush()
+            self._answered_attempt(leased, origin, now, reached_before, result)
 
         self._transport.send(leased.url, leased.body, answered, timeout)
+
+    def _answered_attempt(
+        self, entry: OutboxEntry, origin: str, sent_at: float, reached: bool, result: SendResult
+    ) -> None:
+        self._in_flight.end(origin)
+        self._guarded(
+            "reading a response",
+            lambda: self._handle_result(entry, origin, sent_at, reached, result),
+        )
+        if self._backlog and not self._in_flight.full:
+            self._backlog = False
+            self.flush()
 
     def _handle_result(
         self,

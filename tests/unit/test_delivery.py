@@ -25,13 +25,45 @@ def outbox(rig) -> list[dict]:
     return [json.loads(v) for k, v in rig.storage.data.items() if k.startswith(keys.OUTBOX_PREFIX)]
 
 
-def test_event_is_in_the_outbox_before_dispatch_and_gone_after_2xx() -> None:
+def test_a_new_event_leaves_first_is_in_the_outbox_after_its_task_and_gone_after_2xx() -> None:
     rig = started()
     rig.tracker.track_click(AD1)
+    assert len(rig.transport.sent) == 1 and outbox(rig) == []  # the request left first
+    rig.scheduler.run()  # the click's task is over (the browser also runs it on pagehide)
     (entry,) = outbox(rig)
     assert entry["url"] == AD1 and entry["attempts"] == 1 and entry["maybe_reached"] is True
+    assert entry["lease_until"] > 0
     rig.transport.answer(0, 202)
     assert outbox(rig) == []
+
+
+def test_an_answer_before_the_entry_is_written_still_retries_it() -> None:
+    rig = started()
+    rig.tracker.track_click(AD1)
+    rig.transport.answer(0, 503)  # before the scheduler wrote the entry
+    (entry,) = outbox(rig)
+    assert entry["attempts"] == 1 and entry["lease_until"] == 0.0
+    rig.scheduler.advance(1.0)
+    assert len(rig.transport.sent) == 2
+    rig.transport.answer(1, 202)
+    rig.scheduler.run()
+    assert outbox(rig) == []
+
+
+def test_an_answer_before_the_entry_is_written_leaves_nothing_behind() -> None:
+    rig = started()
+    rig.tracker.track_click(AD1)
+    rig.transport.answer(0, 202)
+    rig.scheduler.run()
+    assert outbox(rig) == []
+
+
+def test_consent_denied_before_the_entry_is_written_stores_nothing() -> None:
+    rig = started()
+    rig.tracker.track_click(AD1)
+    rig.tracker.consent("denied")
+    rig.scheduler.run()
+    assert outbox(rig) == [] and not any(k.startswith(keys.PREFIX) for k in rig.storage.data)
 
 
 def test_503_then_202() -> None:
@@ -127,6 +159,7 @@ def test_a_reload_in_the_middle_of_a_retry_sends_once() -> None:
 def test_in_flight_when_the_page_died_is_resent_only_inside_the_window() -> None:
     rig = started()
     rig.tracker.track_click(AD1)  # never answered: the page unloads
+    rig.scheduler.run()  # pagehide runs what was deferred: the entry is stored, leased
     soon = make_rig(storage=rig.storage, clock=rig.clock)
     soon.tracker.start()
     assert soon.transport.sent == []  # leased to the dead page
@@ -290,6 +323,7 @@ def test_bringing_forward_never_touches_an_entry_in_flight() -> None:
     rig = started()
     left_waiting(rig, [AD1])
     rig.tracker.track_click(AD2)  # in flight, unanswered
+    rig.scheduler.run()
     lease = {e["url"]: e["lease_until"] for e in outbox(rig)}[AD2]
     rig.tracker.back_online()
     assert {e["url"]: e["lease_until"] for e in outbox(rig)}[AD2] == lease
@@ -346,6 +380,7 @@ def test_each_attempt_timeout_counts_the_requests_ahead_of_it() -> None:
     for i in range(13):
         rig.tracker.track_click(f"{ORIGIN}/v1/beacon/click/burst-{i}")
     assert [s.timeout for s in rig.transport.sent] == [10.0] * 6 + [20.0] * 6 + [30.0]
+    rig.scheduler.run()
     leases = [e["lease_until"] - rig.clock.now() for e in outbox(rig)]
     assert sorted(leases)[-1] == 30.0 + LEASE_MARGIN_SECONDS  # the lease covers it
 
