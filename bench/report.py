@@ -96,18 +96,22 @@ def chromium_rows(f: dict[str, Any]) -> list[str]:
                     f"{f[f'ready_over_bare_next_{stay}ms{host}']:.2f}×",
                 )
             )
-    if "click_median_ms" in f:
+    for tag, cpu in (("", ""), ("_4x", ", 4× CPU")):
+        if f"click{tag}_median_ms" not in f:
+            continue
+        rounds = " / ".join(f"{r:.2f}×" for r in f.get(f"click{tag}_over_js_rounds", []))
         rows += [
             (
-                "(b) click handler, median",
-                f"{f['click_median_ms']:.3f} ms",
-                f"JS handler {f['click_js_median_ms']:.3f} ms",
-                f"{f['click_over_js_median']:.1f}×",
+                f"(b) click handler{cpu}, median",
+                f"{f[f'click{tag}_median_ms']:.3f} ms",
+                f"JS handler {f[f'click{tag}_js_median_ms']:.3f} ms",
+                f"{f[f'click{tag}_over_js_median']:.2f}×"
+                + (f" (rounds {rounds})" if rounds else ""),
             ),
             (
-                "(b) click handler, p99",
-                f"{f['click_p99_ms']:.3f} ms",
-                f"JS handler {f['click_js_p99_ms']:.3f} ms",
+                f"(b) click handler{cpu}, p99",
+                f"{f[f'click{tag}_p99_ms']:.3f} ms",
+                f"JS handler {f[f'click{tag}_js_p99_ms']:.3f} ms",
                 "",
             ),
         ]
@@ -238,7 +242,8 @@ def table(results: dict[str, Any]) -> str:
     load = ", ".join(f"{x:.2f}" for x in m.get("load_average_start") or [])
     load_end = ", ".join(f"{x:.2f}" for x in m.get("load_average_end") or [])
     lines = [
-        f"Median of {results['runs']} runs ({f.get('clicks_measured', 0)} clicks for (b)), "
+        f"Median of {results['runs']} runs ({f.get('click_rounds', 1)} × "
+        f"{f.get('clicks_measured', 0)} clicks per handler and CPU speed for (b)), "
         f"{results['seconds']:.0f} s in all; {m['cpu']}, {m['cores']} cores, {m['browser']}; "
         f"load average (1, 5, 15 min) {load} at the start, {load_end} at the end.",
         "",

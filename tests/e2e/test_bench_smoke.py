@@ -55,6 +55,9 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
         assert figures[f"host_{kind}"]["requests_by_url"], kind
     assert figures["bytes_cold_plain"] > figures["bytes_cold_advised"]
     assert figures["clicks_measured"] == 10
+    for tag in ("", "_4x"):  # the click path at desktop and phone CPU speeds
+        assert _number(figures[f"click{tag}_over_js_median"]), tag
+        assert len(figures[f"click{tag}_over_js_rounds"]) == figures["click_rounds"], tag
     assert figures["storage_clicks_delivered"] == 60
     written = json.loads((tmp_path / "results.json").read_text())
     assert written["runs"] == 1
