@@ -52,14 +52,16 @@ def _click_times(site: Site, browser: Any, impl: str, clicks: int, rate: int) ->
     return times
 
 
-def click_figures(site: Site, browser: Any, clicks: int) -> dict[str, Any]:
+def click_figures(
+    site: Site, browser: Any, clicks: int, rounds: int = CLICK_ROUNDS
+) -> dict[str, Any]:
     """The click handler's synchronous time against a hand-written JS handler, at each
     CPU speed: medians and p99 over every round's clicks, and each round's ratio."""
     out: dict[str, Any] = {}
     for rate in CPU_RATES:
         times: dict[str, list[float]] = {"py": [], "js": []}
         ratios = []
-        for _ in range(CLICK_ROUNDS):
+        for _ in range(rounds):
             got = {impl: _click_times(site, browser, impl, clicks, rate) for impl in times}
             for impl, t in got.items():
                 times[impl] += t
@@ -75,7 +77,7 @@ def click_figures(site: Site, browser: Any, clicks: int) -> dict[str, Any]:
             f"click{tag}_over_js_rounds": [round(r, 2) for r in ratios],
         }
     out["clicks_measured"] = clicks  # per round, per handler, per CPU speed
-    out["click_rounds"] = CLICK_ROUNDS
+    out["click_rounds"] = rounds
     return out
 
 
