@@ -1,6 +1,7 @@
 """The click handler's cost against a JavaScript baseline, at desktop and phone CPU
-speeds, and localStorage after many clicks: driven with Playwright (these figures are synchronous handler times and storage
-sizes, which the DevTools connection does not change)."""
+speeds, and localStorage after many clicks: driven with Playwright (these figures are
+synchronous handler times and storage sizes, which the DevTools connection does not
+change)."""
 
 from __future__ import annotations
 

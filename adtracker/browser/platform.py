@@ -12,7 +12,7 @@ import js
 from pyodide.ffi import create_once_callable, create_proxy
 
 from adtracker.base.limits import MAX_RESPONSE_CHARS
-from adtracker.base.ports import SendResult
+from adtracker.base.ports import Scheduler, SendResult
 from adtracker.browser.ffi import is_null, js_object
 
 LOG_PREFIX = "[adtracker]"
@@ -160,10 +160,10 @@ class FetchTransport:
     Chromium — the preflight goes out, the POST does not — so it is not used.)
     """
 
-    def __init__(self, fetch: Any = None, scheduler: TimeoutScheduler | None = None) -> None:
-        """``fetch``: the loader's capture of ``window.fetch`` (web/src/builtins.js), else
-        the page's ``fetch`` as it is now. ``scheduler``: where the wait for the answer
-        is set up, after the caller's task (without one, at once)."""
+    def __init__(self, fetch: Any, scheduler: Scheduler) -> None:
+        """``fetch``: the loader's capture of ``window.fetch`` (web/src/builtins.js), or
+        None for the page's ``fetch`` as it is now. ``scheduler``: where the wait for the
+        answer is set up, after the caller's task."""
         self._fetch = js.fetch if fetch is None else fetch
         self._scheduler = scheduler
         self._navigator = js.navigator
@@ -206,9 +206,6 @@ class FetchTransport:
             promise = self._fetch(url, self._init(body, int(timeout * 1000)))
         except Exception as exc:
             on_result(SendResult(None, error=str(exc)))
-            return
-        if self._scheduler is None:
-            _await(promise, on_result)
             return
         # An asyncio task costs about a quarter of a millisecond (it arms a timer): off
         # the click's synchronous path, like the rest of the bookkeeping.

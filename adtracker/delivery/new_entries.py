@@ -40,11 +40,11 @@ class NewEntries:
         self._granted = granted
         self._unstored: list[SentEvent] = []
 
-    def entry(self, event: NewEvent, **update: object) -> OutboxEntry:
-        """A new entry for ``event`` (a fresh id), with ``update``'s fields."""
-        return OutboxEntry.model_validate(
-            {"id": self._new_id(), "type": event.type, "url": event.url, "body": event.body,
-             "created": event.created, **update}
+    def entry(self, event: NewEvent) -> OutboxEntry:
+        """A new entry for ``event``, with a fresh id."""
+        return OutboxEntry(
+            id=self._new_id(), type=event.type, url=event.url, body=event.body,
+            created=event.created,
         )  # fmt: skip
 
     def sent(self, event: NewEvent, lease_until: float) -> SentEvent:
@@ -59,8 +59,7 @@ class NewEntries:
         """The entry of ``sent`` (leased, possibly reaching the server), made and stored
         once; not stored if consent was withdrawn meanwhile."""
         if sent.entry is None:
-            lease = {"attempts": 1, "lease_until": sent.lease_until, "maybe_reached": True}
-            sent.entry = self.entry(sent.event, **lease)
+            sent.entry = self.entry(sent.event).leased(sent.lease_until)
             if self._granted():
                 self._outbox.put(sent.entry)
         return sent.entry

@@ -54,6 +54,12 @@ class OutboxEntry(BaseModel):
     def key(self) -> str:
         return OUTBOX_PREFIX + self.id
 
+    def leased(self, until: float) -> OutboxEntry:
+        """This entry for one more attempt, leased to its tab ``until`` then; if the page
+        dies in flight, the attempt's fate is unknown (``maybe_reached``)."""
+        update = {"attempts": self.attempts + 1, "lease_until": until, "maybe_reached": True}
+        return self.model_copy(update=update)
+
 
 def over_bounds(
     entries: list[OutboxEntry],

@@ -36,6 +36,10 @@ LEASE_MARGIN_SECONDS = 5.0
 BUSY = f"{MAX_IN_FLIGHT} requests in flight: sent when one ends"
 
 
+def _lease_until(now: float, timeout: float) -> float:
+    return now + timeout + LEASE_MARGIN_SECONDS
+
+
 class NoLocks:
     """Where no cross-tab lock exists: run now (the leases keep that safe)."""
 
@@ -120,7 +124,7 @@ class Sender:
         origin = origin_of(event.url)
         timeout = attempt_timeout(self._request_timeout, self._in_flight.ahead(origin))
         self._in_flight.start(origin)
-        attempt = self._new.sent(event, now + timeout + LEASE_MARGIN_SECONDS)
+        attempt = self._new.sent(event, _lease_until(now, timeout))
 
         def answered(result: SendResult) -> None:
             self._answered_attempt(self._new.stored(attempt), origin, now, False, result)
@@ -132,10 +136,7 @@ class Sender:
         reached_before = entry.maybe_reached
         origin = origin_of(entry.url)
         timeout = attempt_timeout(self._request_timeout, self._in_flight.ahead(origin))
-        until = now + timeout + LEASE_MARGIN_SECONDS
-        # If this page dies in flight, its fate is unknown: maybe_reached.
-        update = {"attempts": entry.attempts + 1, "lease_until": until, "maybe_reached": True}
-        leased = entry.model_copy(update=update)
+        leased = entry.leased(_lease_until(now, timeout))
         self._outbox.put(leased)
         self._in_flight.start(origin)
 
