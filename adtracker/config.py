@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
@@ -76,6 +77,12 @@ class TrackerConfig(BaseModel):
         "sessionStorage:KEY, or vtex (the VtexRCMacIdv7 cookie). session_id still wins.",
     )
     debug: bool = Field(default=False, description="Log every decision to the console.")
+    overlay: bool = Field(
+        default=False,
+        description="Draw on the page, beside each ad, what the tracker decided (QA): "
+        'data-debug="overlay", or ?adtracker-debug=overlay in the page\'s URL, which also '
+        "turns debug on.",
+    )
     consent: Consent = Field(
         default="granted",
         description='"pending": store and send nothing until granted; "denied": clear and stop.',
@@ -156,8 +163,12 @@ ATTRIBUTES: dict[str, str] = {
     "session-id-from": "session_id_from",
     "consent-from": "consent_from",
 }
+#: ``data-debug="overlay"`` (or ``?adtracker-debug=overlay``): debug, and the QA overlay.
+OVERLAY_WORD = "overlay"
+#: The page URL's query parameter that sets ``data-debug`` for one QA session on a live store.
+DEBUG_QUERY = "adtracker-debug"
 # Boolean attributes: present means true, "false"/"0"/"no"/"off" mean false.
-_BOOLEAN_FIELDS = frozenset({"debug", "vtex_events"})
+_BOOLEAN_FIELDS = frozenset({"debug", "overlay", "vtex_events"})
 
 
 # Text attributes where an empty value means "not given".
@@ -182,6 +193,16 @@ def _attribute_value(field: str, raw: object) -> object:
     return raw
 
 
+def debug_from_query(search: str) -> str | None:
+    """The ``data-debug`` value a page URL's query asks for (``?adtracker-debug=overlay``;
+    empty means on), or None when it does not name the parameter. The last one wins."""
+    pairs = parse_qsl(search.removeprefix("?"), keep_blank_values=True)
+    asked = [value for name, value in pairs if name == DEBUG_QUERY]
+    if not asked:
+        return None
+    return asked[-1] or "true"
+
+
 def config_from_attributes(attributes: Mapping[str, Any]) -> tuple[TrackerConfig, list[str]]:
     """Build the config from ``data-`` attributes (names without the ``data-`` prefix,
     e.g. ``beacon-origins``) or from field names (``beacon_origins``), as Python callers use.
@@ -200,6 +221,8 @@ def config_from_attributes(attributes: Mapping[str, Any]) -> tuple[TrackerConfig
             continue
         labels[field] = f"data-{name}" if name in ATTRIBUTES else name
         values[field] = _attribute_value(field, raw)
+        if field == "debug" and isinstance(raw, str) and raw.strip().lower() == OVERLAY_WORD:
+            values["overlay"] = True
     values = {k: v for k, v in values.items() if v is not None}
     while True:
         try:

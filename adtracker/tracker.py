@@ -38,7 +38,7 @@ from adtracker.base.store import Store
 from adtracker.base.vocabulary import CONSENTS, Consent, EventType, Outcome, UrlEventType
 from adtracker.config import TrackerConfig
 from adtracker.consent.waiting import FULL, WaitingEvents
-from adtracker.delivery.outbox import NewEvent
+from adtracker.delivery.outbox import NewEvent, Outbox
 from adtracker.delivery.sender import NoLocks, Sender
 from adtracker.events import conversion, dedup, marks, preboot
 from adtracker.events.urls import check_beacon_url
@@ -124,6 +124,16 @@ class Tracker(ReportingSurface):
     def consent_state(self) -> Consent:
         """``"granted"``, ``"pending"`` or ``"denied"``."""
         return self._consent
+
+    @property
+    def outbox_size(self) -> int:
+        """Events kept in the outbox (waiting to be sent again, or in flight)."""
+        return Outbox(self._store).size()
+
+    @property
+    def held_for_consent(self) -> int:
+        """Events held in memory while consent is pending."""
+        return len(self._waiting)
 
     def consent(self, value: object) -> bool:
         """ "granted" sends what waited; "denied" clears every adtracker: key and stops."""
@@ -274,8 +284,9 @@ class Tracker(ReportingSurface):
             key = dedup.dedup_key(event_type, ids.user_id, ids.session_id, url)
             body = self._identity.body
         if self._marks.seen(key, when):
+            until = self._marks.until(key)
             return self._reporter.outcome(
-                event_type, url, "deduplicated", "already sent in its window"
+                event_type, url, "deduplicated", "already sent in its window", until
             )
         self._marks.add(key, dedup.expiry_for(event_type, when))
         if event_type == "view":

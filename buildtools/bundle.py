@@ -15,8 +15,9 @@ from typing import Any
 
 from buildtools.common import BuildError, run
 
-#: The modules the dist ships (tracker.js imports boot.mjs; boot.mjs starts the Worker).
-ENTRIES = ("boot.mjs", "snapshot-worker.mjs")
+#: The modules the dist ships (tracker.js imports boot.mjs; boot.mjs starts the Worker;
+#: the tracker imports overlay.mjs only while the QA overlay is on).
+ENTRIES = ("boot.mjs", "snapshot-worker.mjs", "overlay.mjs")
 #: Imported at run time from the runtime folder, never bundled.
 EXTERNAL = ("./pyodide.mjs", "./pyodide.asm.mjs")
 #: In worker-fetch.mjs: the archives' variants and hashes (buildtools/archives.py).

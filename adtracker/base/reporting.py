@@ -46,11 +46,17 @@ class Reporter:
             observer = self._observer
             self._scheduler.soon(lambda: observer(decision))
 
-    def outcome(self, event_type: EventType, url: object, outcome: Outcome, reason: str) -> Outcome:
+    def outcome(
+        self,
+        event_type: EventType,
+        url: object,
+        outcome: Outcome,
+        reason: str,
+        until: float | None = None,
+    ) -> Outcome:
         """Report what became of an event (:meth:`decide`) and return its outcome."""
-        self.decide(
-            Decision(event_type, url if isinstance(url, str) else repr(url), outcome, reason)
-        )
+        shown = url if isinstance(url, str) else repr(url)
+        self.decide(Decision(event_type, shown, outcome, reason, until))
         return outcome
 
 

@@ -101,15 +101,20 @@ class AdWatcher:
 
     # --- which elements -----------------------------------------------------------------
 
-    def _state_of(self, element: Any) -> AdState | None:
+    def state_of(self, element: Any) -> AdState | None:
+        """The watcher's state of ``element``, if it watches it."""
         key = self._ids.get(element)
         return None if is_null(key) else self._states.get(int(key))
+
+    def states(self) -> list[AdState]:
+        """Every ad watched now."""
+        return list(self._states.values())
 
     def watch(self, element: Any) -> None:
         """Look after ``element`` (again: new URLs in the same element are a new ad)."""
         impression_url = _attr(element, IMPRESSION_ATTR)
         view_url = _attr(element, VIEW_ATTR)
-        state = self._state_of(element)
+        state = self.state_of(element)
         if state is not None:
             if (state.impression_url, state.view_url) == (impression_url, view_url):
                 return
@@ -163,7 +168,7 @@ class AdWatcher:
     def _on_intersections(self, entries: Any, _observer: Any = None) -> None:
         now = self._clock.now()
         for entry in entries:
-            state = self._state_of(entry.target)
+            state = self.state_of(entry.target)
             if state is None:
                 continue
             state.intersecting = bool(entry.isIntersecting)

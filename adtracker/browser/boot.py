@@ -22,6 +22,7 @@ from adtracker.browser.discovery import AdFinder
 from adtracker.browser.dom import ClickListener
 from adtracker.browser.fallback_fetch import install as install_import_fallback
 from adtracker.browser.ffi import js_object, to_py
+from adtracker.browser.overlay import PageOverlay
 from adtracker.browser.places import BrowserPlaces
 from adtracker.browser.platform import (
     BrowserClock,
@@ -34,7 +35,7 @@ from adtracker.browser.platform import (
 )
 from adtracker.browser.platform_events import PlatformEvents
 from adtracker.browser.routes import RouteWatcher
-from adtracker.config import TrackerConfig, config_from_attributes
+from adtracker.config import TrackerConfig, config_from_attributes, debug_from_query
 from adtracker.consent.platform import PlatformConsent
 from adtracker.ids.identity import Uuid4Source
 from adtracker.tracker import Tracker
@@ -43,6 +44,14 @@ from adtracker.vtex.handler import VtexEvents
 EVENT_NAME = "adtracker:event"
 
 _live: dict[str, Any] = {}
+
+
+def _observe(decision: Decision) -> None:
+    """The tracker's observer: the page's event, and the QA overlay when it is on."""
+    _announce(decision)
+    overlay: PageOverlay | None = _live.get("overlay")
+    if overlay is not None:
+        overlay.record(decision)
 
 
 def _announce(decision: Decision) -> None:
@@ -81,7 +90,7 @@ def _watch_ads(
     scheduler: TimeoutScheduler,
     places: BrowserPlaces,
     on_error: Callable[[str], None],
-) -> None:
+) -> AdWatcher:
     """Impressions and views: the finder feeds the watcher; a route change is a new page view."""
     watcher = AdWatcher(
         on_impression=tracker.track_impression,
@@ -99,6 +108,9 @@ def _watch_ads(
         places.refresh()  # the ids' places are read afresh (tracker.new_page_view)
         tracker.new_page_view()
         watcher.new_page_view()
+        overlay: PageOverlay | None = _live.get("overlay")
+        if overlay is not None:
+            overlay.new_page_view()
         finder.scan(js.document)
 
     routes = RouteWatcher(new_page_view, on_error)
@@ -106,6 +118,19 @@ def _watch_ads(
     watcher.start()
     finder.start()
     _live.update(watcher=watcher, finder=finder, routes=routes)
+    return watcher
+
+
+def _settings(config: TrackerConfig | Mapping[str, Any] | None) -> tuple[TrackerConfig, list[str]]:
+    """The config, with ``?adtracker-debug=…`` in the page's URL taken as ``data-debug``."""
+    if isinstance(config, TrackerConfig):
+        return config, []
+    attributes = dict(config or {})
+    asked = debug_from_query(str(js.location.search))
+    if asked is not None:
+        attributes.pop("data-debug", None)
+        attributes["debug"] = asked
+    return config_from_attributes(attributes)
 
 
 def start(
@@ -115,6 +140,7 @@ def start(
     queued: list[Any] | None = None,
     platform_messages: list[Any] | None = None,
     captured: Any = None,
+    load_overlay: Callable[[], Any] | None = None,
 ) -> Tracker:
     """Start the tracker in this page and return it (once per page; later calls return it).
 
@@ -134,14 +160,13 @@ def start(
     (``data-vtex-events``; without the loader, messages before ``start`` are not seen).
     ``captured`` is the loader's capture of ``fetch`` and ``localStorage``
     (web/src/builtins.js); without it, both are taken as the page has them now.
+    ``load_overlay`` imports the QA overlay's drawing module (the loader's bridge); it
+    is called only when the overlay is on.
     """
     if "tracker" in _live:
         return _live["tracker"]
     log = ConsoleLog()
-    if isinstance(config, TrackerConfig):
-        settings, problems = config, []
-    else:
-        settings, problems = config_from_attributes(dict(config or {}))
+    settings, problems = _settings(config)
     for problem in problems:
         log.error(problem)
     storage = local_storage_or_none(getattr(captured, "storage", None))
@@ -157,7 +182,7 @@ def start(
         ids=Uuid4Source(),
         scheduler=scheduler,
         log=log,
-        observer=_announce,
+        observer=_observe,
         locks=locks,
         places=places,
     )
@@ -175,7 +200,14 @@ def start(
         follower = PlatformConsent(tracker, settings.consent_from, said_consent=said)
         _live["consent"] = follow(settings.consent_from, follower, log.error)
     tracker.start()
-    _watch_ads(tracker, clock, scheduler, places, log.error)
+    watcher = _watch_ads(tracker, clock, scheduler, places, log.error)
+    if settings.overlay:  # off: no module, no DOM, no timer
+        if load_overlay is None:
+            log.warn("the overlay is drawn by overlay.mjs, which the loader (tracker.js) brings")
+        else:
+            overlay = PageOverlay(tracker, watcher, load_overlay, clock, scheduler, log.error)
+            _live["overlay"] = overlay
+            overlay.start()
     vtex_user = settings.user_id_from is not None and settings.user_id_from.kind == "vtex"
     if settings.vtex_events or vtex_user:  # VTEX storefront events: orderPlaced, userData
         platform = PlatformEvents(VtexEvents(tracker, orders=settings.vtex_events), log.error)
@@ -183,10 +215,7 @@ def start(
         _live["platform"] = platform
         platform.take_over(platform_messages or [])
     if memory_queue:  # what the loader saw on this page: clicks, and ads it watched
-        watcher = _live.get("watcher")
-        decided = tracker.take_over(memory_queue)
-        if watcher is not None:
-            watcher.already_counted(decided)
+        watcher.already_counted(tracker.take_over(memory_queue))
     for record in queued or []:
         if isinstance(record, dict):
             run_command(record.get("c"), record.get("t"))
@@ -210,16 +239,19 @@ def start_from_loader(
     platform_messages: Any = None,
     boot_notes: Any = None,
     captured: Any = None,
+    load_overlay: Any = None,
 ) -> Tracker:
     """Entry point for ``tracker.js``: the script tag's raw attributes, what it queued
     (clicks, commands, platform messages), the loader's notes on how Python was
-    started (printed in debug mode) and the built-ins it captured."""
+    started (printed in debug mode), the built-ins it captured and its import of the
+    overlay's drawing module."""
     tracker = start(
         _attributes(raw_attributes),
         memory_queue=to_py(memory_queue) or [],
         queued=to_py(queued) or [],
         platform_messages=to_py(platform_messages) or [],
         captured=captured,
+        load_overlay=load_overlay,
     )
     notes = to_py(boot_notes) if boot_notes is not None else []
     for note in notes if isinstance(notes, list) else []:

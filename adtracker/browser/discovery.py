@@ -30,7 +30,12 @@ from pyodide.ffi import create_proxy
 
 from adtracker.base.ports import Scheduler
 from adtracker.browser.ffi import guarded, is_element, is_null, js_object
-from adtracker.browser.markup import IMPRESSION_ATTR, VIEW_ATTR, WATCHED_SELECTOR
+from adtracker.browser.markup import (
+    IMPRESSION_ATTR,
+    OVERLAY_ATTR,
+    VIEW_ATTR,
+    WATCHED_SELECTOR,
+)
 from adtracker.browser.shadow import deep_select, shadow_roots, undefined_names
 
 #: Attribute changes that can make an ad appear, disappear or change.
@@ -79,7 +84,7 @@ class AdFinder:
 
     def scan(self, node: Any) -> None:
         """Watch every ad in ``node`` and in the open shadow roots inside it."""
-        roots = shadow_roots(node)
+        roots = [r for r in shadow_roots(node) if not r.host.hasAttribute(OVERLAY_ATTR)]
         for root in roots:
             if not self._entered.has(root):
                 self._entered.add(root)

@@ -97,6 +97,10 @@ class Outbox:
     def remove(self, event_id: str) -> None:
         self._store.remove(OUTBOX_PREFIX + event_id)
 
+    def size(self) -> int:
+        """How many entries the outbox holds (waiting or in flight), without reading them."""
+        return len(self._store.keys(OUTBOX_PREFIX))
+
     def all(self) -> list[OutboxEntry]:
         """Every valid entry (corrupt ones are discarded by the store), oldest first."""
         out = []

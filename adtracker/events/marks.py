@@ -65,6 +65,10 @@ class Marks:
                 self._remember(key, mark.e)
         return dedup.is_duplicate(self._memory.get(key), when)
 
+    def until(self, key: str) -> float | None:
+        """Until when (epoch seconds) an event with this key is a duplicate, as last seen."""
+        return self._memory.get(key)
+
     def add(self, key: str, expiry: float) -> None:
         """Mark an event as sent. The mark reaches storage off the hot path (the browser's
         scheduler also runs it on pagehide); until then this page's memory answers."""

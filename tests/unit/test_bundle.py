@@ -41,6 +41,7 @@ def test_an_entry_that_keeps_the_placeholder_fails_the_build(tmp_path: Path) -> 
     source.mkdir()
     (source / "boot.mjs").write_text("export const x = 1;\n")
     (source / "snapshot-worker.mjs").write_text(f'export const y = "{ARCHIVES_NAME}";\n')
+    (source / "overlay.mjs").write_text("export const z = 1;\n")
     with pytest.raises(BuildError, match=ARCHIVES_NAME):
         bundle_runtime(source, tmp_path / "out", ESBUILD, MANIFEST, "0.0.0")
 

@@ -5,6 +5,7 @@ from adtracker.config import (
     DEFAULT_CONVERSION_URL,
     TrackerConfig,
     config_from_attributes,
+    debug_from_query,
 )
 
 
@@ -131,3 +132,35 @@ def test_python_field_names_work_too() -> None:
 def test_python_callers_see_field_names() -> None:
     _, problems = config_from_attributes({"session_ttl_days": "soon"})
     assert problems and problems[0].startswith("session_ttl_days='soon' ignored")
+
+
+@pytest.mark.parametrize(
+    ("raw", "debug", "overlay"),
+    [
+        ("overlay", True, True),
+        (" Overlay ", True, True),
+        ("true", True, False),
+        ("off", False, False),
+    ],
+)
+def test_data_debug_overlay_turns_on_the_overlay_and_the_console(
+    raw: str, debug: bool, overlay: bool
+) -> None:
+    config, problems = config_from_attributes({"debug": raw})
+    assert (config.debug, config.overlay, problems) == (debug, overlay, [])
+
+
+@pytest.mark.parametrize(
+    ("search", "asked"),
+    [
+        ("", None),
+        ("?q=shoes", None),
+        ("?adtracker-debug=overlay", "overlay"),
+        ("?q=1&adtracker-debug", "true"),
+        ("?adtracker-debug=1&adtracker-debug=overlay", "overlay"),
+        ("?adtracker-debug=off", "off"),
+        ("?adtracker-debugx=overlay", None),
+    ],
+)
+def test_debug_from_the_page_query(search: str, asked: str | None) -> None:
+    assert debug_from_query(search) == asked

@@ -209,7 +209,9 @@
     var toPy = function (v) { return py.toPy(v, { depth: 8 }); };
     entry.start_from_loader(
       toPy(attrs), toPy(queue.items()), toPy(queued), toPy(vtexMessages),
-      toPy((started.notes || []).concat(loaderNotes)), captured
+      toPy((started.notes || []).concat(loaderNotes)), captured,
+      // The QA overlay's drawing (data-debug="overlay"): imported only if Python asks.
+      function () { return import(base + "overlay.mjs"); }
     );
     if (observer) observer.stop(); // Python watches the ads now, and has this page's records
     queue.release();
