@@ -670,3 +670,36 @@ def test_session_id_from_a_cookie_follows_it(tab: Driver, collector: Collector, 
     sessions = [e.body_json["session_id"] for e in collector.events()]
     assert sessions == ["before-login", "after-login"], (sessions, how)
     assert all(e.body_json["user_id"] == HOST_USER_ID for e in collector.events())
+
+
+#: The QA overlay's line for one ad and kind: ``{outcome, text}``, or null.
+_OVERLAY_LINE = """(ad, kind) => {
+  const host = document.querySelector("[data-adtracker-overlay]");
+  const label = host && host.shadowRoot.querySelector(`.label[data-ad="${ad}"]`);
+  const line = label && label.querySelector(`.line[data-kind="${kind}"]`);
+  return line ? {outcome: line.dataset.outcome || "", text: line.textContent} : null;
+}"""
+_OVERLAY_LAYER = """() => {
+  const s = getComputedStyle(document.querySelector("[data-adtracker-overlay]"));
+  return [s.position, s.pointerEvents];
+}"""
+
+
+def test_the_qa_overlay_draws_the_tracker_s_decisions(
+    tab: Driver, collector: Collector, shop: Any
+) -> None:
+    """data-debug="overlay": the label beside the ad shows its impression and its click
+    as delivered; the layer is fixed and lets the click through (exactly one of each)."""
+    imp = beacon(collector, "impression", "card-o")
+    click = beacon(collector, "click", "card-o")
+    tab.goto(shop(ad(click, "card", data_ad_impression_url=imp), attrs={"data-debug": "overlay"}))
+    tab.wait_ready()
+    line = "(ad, kind, outcome) => { const l = (" + _OVERLAY_LINE + ")(ad, kind);"
+    delivered = line + " return l && l.outcome === outcome; }"
+    tab.wait_for(delivered, "card", "impression", "delivered", timeout=15.0, what="impression")
+    assert tab.evaluate(_OVERLAY_LAYER) == ["fixed", "none"]
+    tab.click("#card")
+    tab.wait_for(delivered, "card", "click", "delivered", timeout=15.0, what="click delivered")
+    assert tab.evaluate(_OVERLAY_LINE, "card", "click")["text"] == "click delivered: HTTP 202"
+    settle(tab)
+    assert sorted(e.path for e in collector.events()) == sorted([path_of(imp), path_of(click)])
