@@ -15,9 +15,13 @@ from typing import Any
 
 from buildtools.common import BuildError, run
 
-#: The modules the dist ships (tracker.js imports boot.mjs; boot.mjs starts the Worker;
-#: the tracker imports overlay.mjs only while the QA overlay is on).
-ENTRIES = ("boot.mjs", "snapshot-worker.mjs", "overlay.mjs")
+#: The modules every first visit fetches (tracker.js imports boot.mjs; boot.mjs starts
+#: the Worker).
+STARTUP_ENTRIES = ("boot.mjs", "snapshot-worker.mjs")
+#: Imported only when asked for: the QA overlay's drawing (data-debug="overlay").
+ON_DEMAND_ENTRIES = ("overlay.mjs",)
+#: The modules the dist ships.
+ENTRIES = STARTUP_ENTRIES + ON_DEMAND_ENTRIES
 #: Imported at run time from the runtime folder, never bundled.
 EXTERNAL = ("./pyodide.mjs", "./pyodide.asm.mjs")
 #: In worker-fetch.mjs: the archives' variants and hashes (buildtools/archives.py).

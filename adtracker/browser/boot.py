@@ -59,6 +59,8 @@ def _announce(decision: Decision) -> None:
     detail = js_object(
         type=decision.type, url=decision.url, outcome=decision.outcome, reason=decision.reason
     )
+    if decision.until is not None:  # deduplicated: until when, in ms like Date.now()
+        detail.until = decision.until * 1000
     init = js.Object.new()
     init.detail = detail
     js.document.dispatchEvent(js.CustomEvent.new(EVENT_NAME, init))

@@ -195,6 +195,9 @@ def test_the_overlay_draws_each_kind_a_dedup_a_422_and_a_shadow_ad_and_is_off_by
     page.click("#ad-product")
     text = wait_line(page, "ad-product", "click", "deduplicated")
     assert text.startswith("click deduplicated: until ") and text.endswith(" left"), text
+    (dedup,) = page_log.outcomes("deduplicated", click)  # the page's event says it too
+    left_s = dedup["until"] / 1000 - page.evaluate("Date.now()") / 1000
+    assert 3500 < left_s <= 3600, dedup  # a click's window: one hour
 
     page.click("#ad-bad")
     text = wait_line(page, "ad-bad", "click", "rejected")

@@ -119,6 +119,9 @@ export interface AdTrackerEventDetail {
   outcome: AdTrackerOutcome;
   /** Why, when there is more to say (e.g. "waiting for consent"); else "". */
   reason: string;
+  /** A deduplicated event: until when it counts as a duplicate, in ms since the epoch
+   *  (as `Date.now()`). Absent otherwise. */
+  until?: number;
 }
 
 export type AdTrackerEvent = CustomEvent<AdTrackerEventDetail>;
