@@ -8,7 +8,7 @@ between the two.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import js
 from pyodide.ffi import create_proxy
@@ -22,7 +22,6 @@ from adtracker.browser.discovery import AdFinder
 from adtracker.browser.dom import ClickListener
 from adtracker.browser.fallback_fetch import install as install_import_fallback
 from adtracker.browser.ffi import js_object, to_py
-from adtracker.browser.overlay import PageOverlay
 from adtracker.browser.places import BrowserPlaces
 from adtracker.browser.platform import (
     BrowserClock,
@@ -40,6 +39,9 @@ from adtracker.consent.platform import PlatformConsent
 from adtracker.ids.identity import Uuid4Source
 from adtracker.tracker import Tracker
 from adtracker.vtex.handler import VtexEvents
+
+if TYPE_CHECKING:  # imported when the overlay is on, not before (see start)
+    from adtracker.browser.overlay import PageOverlay
 
 EVENT_NAME = "adtracker:event"
 
@@ -206,7 +208,9 @@ def start(
     if settings.overlay:  # off: no module, no DOM, no timer
         if load_overlay is None:
             log.warn("the overlay is drawn by overlay.mjs, which the loader (tracker.js) brings")
-        else:
+        else:  # its Python, too, is imported only when asked for
+            from adtracker.browser.overlay import PageOverlay
+
             overlay = PageOverlay(tracker, watcher, load_overlay, clock, scheduler, log.error)
             _live["overlay"] = overlay
             overlay.start()

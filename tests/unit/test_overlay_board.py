@@ -3,6 +3,9 @@ tracker's decisions on fakes, as the browser edge feeds it."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from adtracker.base.decisions import Decision
@@ -230,3 +233,18 @@ def test_a_dedup_decision_says_until_when_on_the_console() -> None:
     assert decision.message().endswith(
         "(already sent in its window, until 1970-01-01 01:00:00 UTC)"
     )
+
+
+def test_the_browser_edge_imports_the_overlay_only_when_it_is_on() -> None:
+    """Off, the overlay costs nothing: boot.py's module-level imports (outside its
+    TYPE_CHECKING block) do not name it; start() imports it when the config asks."""
+    boot = Path(__file__).resolve().parents[2] / "adtracker/browser/boot.py"
+    tree = ast.parse(boot.read_text(encoding="utf-8"))
+    top = [n.module for n in tree.body if isinstance(n, ast.ImportFrom)]
+    assert top and not [m for m in top if m and "overlay" in m], top
+    inner = [
+        n.module
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module == "adtracker.browser.overlay"
+    ]
+    assert len(inner) == 2  # the TYPE_CHECKING import, and start()'s
