@@ -94,7 +94,7 @@ def _watch_ads(
     scheduler: TimeoutScheduler,
     places: BrowserPlaces,
     on_error: Callable[[str], None],
-) -> AdWatcher:
+) -> tuple[AdWatcher, AdFinder]:
     """Impressions and views: the finder feeds the watcher; a route change is a new page view."""
     watcher = AdWatcher(
         on_impression=tracker.track_impression,
@@ -122,7 +122,7 @@ def _watch_ads(
     watcher.start()
     finder.start()
     _live.update(watcher=watcher, finder=finder, routes=routes)
-    return watcher
+    return watcher, finder
 
 
 def _settings(config: TrackerConfig | Mapping[str, Any] | None) -> tuple[TrackerConfig, list[str]]:
@@ -132,7 +132,6 @@ def _settings(config: TrackerConfig | Mapping[str, Any] | None) -> tuple[Tracker
     attributes = dict(config or {})
     asked = debug_from_query(str(js.location.search))
     if asked is not None:
-        attributes.pop("data-debug", None)
         attributes["debug"] = asked
     return config_from_attributes(attributes)
 
@@ -204,14 +203,16 @@ def start(
         follower = PlatformConsent(tracker, settings.consent_from, said_consent=said)
         _live["consent"] = follow(settings.consent_from, follower, log.error)
     tracker.start()
-    watcher = _watch_ads(tracker, clock, scheduler, places, log.error)
+    watcher, finder = _watch_ads(tracker, clock, scheduler, places, log.error)
     if settings.overlay:  # off: no module, no DOM, no timer
         if load_overlay is None:
             log.warn("the overlay is drawn by overlay.mjs, which the loader (tracker.js) brings")
         else:  # its Python, too, is imported only when asked for
             from adtracker.browser.overlay import PageOverlay
 
-            overlay = PageOverlay(tracker, watcher, load_overlay, clock, scheduler, log.error)
+            overlay = PageOverlay(
+                tracker, watcher, finder, load_overlay, clock, scheduler, log.error
+            )
             _live["overlay"] = overlay
             overlay.start()
     vtex_user = settings.user_id_from is not None and settings.user_id_from.kind == "vtex"

@@ -30,12 +30,7 @@ from pyodide.ffi import create_proxy
 
 from adtracker.base.ports import Scheduler
 from adtracker.browser.ffi import guarded, is_element, is_null, js_object
-from adtracker.browser.markup import (
-    IMPRESSION_ATTR,
-    OVERLAY_ATTR,
-    VIEW_ATTR,
-    WATCHED_SELECTOR,
-)
+from adtracker.browser.markup import IMPRESSION_ATTR, VIEW_ATTR, WATCHED_SELECTOR
 from adtracker.browser.shadow import deep_select, shadow_roots, undefined_names
 
 #: Attribute changes that can make an ad appear, disappear or change.
@@ -65,7 +60,7 @@ class AdFinder:
         self._ads = ads
         self._scheduler = scheduler
         self._on_error = on_error
-        self._entered = js.WeakSet.new()  # shadow roots observed so far
+        self._entered = js.WeakSet.new()  # shadow roots observed so far (or ignored)
         self._awaited: set[str] = set()  # custom element names whose definition we await
         self._rescan_due = False
         self._options = js_object(
@@ -82,9 +77,13 @@ class AdFinder:
         self._mo.observe(js.document.documentElement, self._options)
         self.scan(js.document)
 
+    def ignore(self, root: Any) -> None:
+        """Never observe this shadow root (the QA overlay's own labels)."""
+        self._entered.add(root)
+
     def scan(self, node: Any) -> None:
         """Watch every ad in ``node`` and in the open shadow roots inside it."""
-        roots = [r for r in shadow_roots(node) if not r.host.hasAttribute(OVERLAY_ATTR)]
+        roots = shadow_roots(node)
         for root in roots:
             if not self._entered.has(root):
                 self._entered.add(root)

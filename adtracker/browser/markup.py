@@ -10,6 +10,3 @@ IMPRESSION_ATTR = "data-ad-impression-url"
 VIEW_ATTR = "data-ad-view-url"
 #: Elements the impression/view watcher looks after.
 WATCHED_SELECTOR = f"[{IMPRESSION_ATTR}],[{VIEW_ATTR}]"
-#: The QA overlay's host element (``data-debug="overlay"``): the ad finder never looks
-#: inside it, and the drawing code (web/src/runtime/overlay.mjs) is handed this name.
-OVERLAY_ATTR = "data-adtracker-overlay"

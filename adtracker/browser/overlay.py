@@ -19,12 +19,15 @@ from pyodide.ffi import to_js
 from adtracker.base.decisions import Decision
 from adtracker.base.ports import Clock, Scheduler
 from adtracker.browser.ads import AdState, AdWatcher
+from adtracker.browser.discovery import AdFinder
 from adtracker.browser.ffi import guarded, is_null
-from adtracker.browser.markup import CLICK_ATTR, CLICK_SELECTOR, OVERLAY_ATTR
+from adtracker.browser.markup import CLICK_ATTR, CLICK_SELECTOR
 from adtracker.browser.shadow import deep_select
 from adtracker.overlay.board import AdFacts, Board
 from adtracker.tracker import Tracker
 
+#: The overlay's host element carries this attribute (for people and tests to find it).
+OVERLAY_ATTR = "data-adtracker-overlay"
 #: How often the labels are worded again (view timers and dedup countdowns move); the
 #: drawing code places them on every animation frame.
 REFRESH_SECONDS = 0.25
@@ -42,7 +45,7 @@ def _facts(element: Any, state: AdState | None, click_url: str | None) -> AdFact
         in_viewport=state.intersecting,
         impressed=state.impressed,
         viewed=state.viewed,
-        timer=state.timer if state.view_url is not None else None,
+        timer=state.timer,
     )
 
 
@@ -53,6 +56,7 @@ class PageOverlay:
         self,
         tracker: Tracker,
         watcher: AdWatcher,
+        finder: AdFinder,
         load_module: Callable[[], Any],
         clock: Clock,
         scheduler: Scheduler,
@@ -60,6 +64,7 @@ class PageOverlay:
     ) -> None:
         self._tracker = tracker
         self._watcher = watcher
+        self._finder = finder
         self._load_module = load_module
         self._clock = clock
         self._scheduler = scheduler
@@ -89,6 +94,9 @@ class PageOverlay:
 
     def _loaded(self, module: Any) -> None:
         self._drawing = module.createOverlay(js.document, OVERLAY_ATTR)
+        # Before the finder's observer sees the layer: a label moved every frame must not
+        # read as a restyled page.
+        self._finder.ignore(self._drawing.root)
         self._draw()
 
     def _not_loaded(self, error: Any) -> None:

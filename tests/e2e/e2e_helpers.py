@@ -66,6 +66,28 @@ SLOW_HERO = "/shop/slow-hero.gif"
 TINY_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
+#: <ad-card click=… impression=… view=…>: renders its ad (id "ad", 300 × 100 px) into an
+#: open shadow root when it is connected (as Lit does), defined before the markup that
+#: uses it.
+AD_CARD = """<script>
+customElements.define("ad-card", class extends HTMLElement {
+  connectedCallback() {
+    if (this.shadowRoot) return;
+    const ad = document.createElement("a");
+    ad.id = "ad";
+    ad.href = "#card";
+    ad.setAttribute("style", "__BOX__");
+    for (const [from, to] of [["click", "data-ad-click-url"],
+        ["impression", "data-ad-impression-url"], ["view", "data-ad-view-url"]]) {
+      if (this.hasAttribute(from)) ad.setAttribute(to, this.getAttribute(from));
+    }
+    ad.innerHTML = "<span id=label>Sponsored</span>";
+    this.attachShadow({mode: "open"}).appendChild(ad);
+  }
+});
+</script>""".replace("__BOX__", "display:block;width:300px;height:100px;background:#eee")
+
+
 def is_read(method: str, url: str) -> bool:
     """A request that only reads: a GET, or the snapshot Worker's HEAD asking whether the
     host compresses a stored archive of the runtime (buildtools/archives.py)."""

@@ -13,30 +13,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from e2e_helpers import SLOW_HERO, goto_still_loading, hold_requests, path_of, release
+from e2e_helpers import (
+    AD_CARD,
+    SLOW_HERO,
+    goto_still_loading,
+    hold_requests,
+    path_of,
+    release,
+)
 
 #: A banner-sized ad: 300 × 100 px, in the viewport from load (1280 × 720).
 BOX = "display:block;width:300px;height:100px;background:#eee"
-
-#: <ad-card click=… impression=… view=…>: renders its ad into an open shadow root when
-#: it is connected (as Lit does), defined before the markup that uses it.
-AD_CARD = """<script>
-customElements.define("ad-card", class extends HTMLElement {
-  connectedCallback() {
-    if (this.shadowRoot) return;
-    const ad = document.createElement("a");
-    ad.id = "ad";
-    ad.href = "#card";
-    ad.setAttribute("style", "__BOX__");
-    for (const [from, to] of [["click", "data-ad-click-url"],
-        ["impression", "data-ad-impression-url"], ["view", "data-ad-view-url"]]) {
-      if (this.hasAttribute(from)) ad.setAttribute(to, this.getAttribute(from));
-    }
-    ad.innerHTML = "<span id=label>Sponsored</span>";
-    this.attachShadow({mode: "open"}).appendChild(ad);
-  }
-});
-</script>""".replace("__BOX__", BOX)
 
 
 def beacon(collector: Any, kind: str, ad_id: str) -> str:

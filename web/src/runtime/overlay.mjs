@@ -8,7 +8,7 @@
  *     of the stacking order, its styles inline and !important, so the store's CSS cannot
  *     move it and it takes no part in the page's layout or events;
  *   - an open shadow root of its own for the labels, so the store's CSS cannot reach
- *     them and theirs cannot reach the store (the ad finder never enters it);
+ *     them and theirs cannot reach the store (the ad finder is told to ignore it);
  *   - each label placed on every animation frame beside its element's box (over its
  *     corner when there is no room), and hidden while that element is off screen or
  *     not rendered.
@@ -100,6 +100,8 @@ export function createOverlay(doc, hostAttr) {
   }
 
   return {
+    /** The labels' shadow root (the tracker's ad finder is told never to observe it). */
+    root,
     /** Draw `picture` (adtracker.overlay.board.Picture): its labels go to `ads`, in order. */
     draw(ads, picture) {
       elements = Array.from(ads);
@@ -114,15 +116,8 @@ export function createOverlay(doc, hostAttr) {
         labels[i].dataset.ad = drawn.ad;
         fill(labels[i], drawn.lines, "line");
       });
-      corner.dataset.tone = picture.summary_tone;
       fill(corner, picture.summary.map((text) => ({ text, tone: picture.summary_tone })), "line");
       if (!frame) frame = requestAnimationFrame(place);
-    },
-    /** Take the layer off the page. */
-    stop() {
-      cancelAnimationFrame(frame);
-      frame = 0;
-      host.remove();
     },
   };
 }
