@@ -5,7 +5,8 @@ The core (every module here except ``adtracker.browser``) imports neither ``js``
 (clock, storage, transport, id source, scheduler, log).
 """
 
-from adtracker.config import DEFAULT_BEACON_ORIGIN, TrackerConfig, config_from_attributes
+from adtracker.base.beacon import DEFAULT_BEACON_ORIGIN
+from adtracker.config import TrackerConfig, config_from_attributes
 from adtracker.tracker import Tracker
 
 __all__ = ["DEFAULT_BEACON_ORIGIN", "Tracker", "TrackerConfig", "config_from_attributes"]

@@ -13,24 +13,16 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from adtracker.base.limits import DAY_SECONDS
+from adtracker.base.beacon import DEFAULT_BEACON_ORIGINS, DEFAULT_CONVERSION_URL
+from adtracker.base.limits import (
+    DAY_SECONDS,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    DEFAULT_SESSION_TTL_DAYS,
+)
 from adtracker.base.vocabulary import Consent, ConsentSource
 from adtracker.events.urls import normalize_origin
 from adtracker.ids.host_id import HostId
 from adtracker.ids.places import IdPlace
-
-# Every host VTEX's documents send VTEX Ads events to, allowed by default:
-# - the live guides (clicks, impressions, views, conversions) and 5.6-events.md of
-#   vtex/vtexads-api-docs: conversions go here by default (VTEX's documented endpoint);
-DEFAULT_BEACON_ORIGIN = "https://events.newtail-media.newtail.com.br"
-# - VTEX-branded pages (Get ads banner examples, "Ads events notification"): real Get
-#   ads responses may carry event URLs on it;
-VTEX_ADS_EVENTS_ORIGIN = "https://events-api.ads.vtex.com"
-# - the conversion endpoint of 5.7-transparent-integration.md, and the host VTEX's older
-#   IO apps post conversions to (the CSP example of 5.2-vtex-integration.md lists it).
-NEWTAIL_MEDIA_ORIGIN = "https://newtail-media.newtail.com.br"
-DEFAULT_BEACON_ORIGINS = (DEFAULT_BEACON_ORIGIN, VTEX_ADS_EVENTS_ORIGIN, NEWTAIL_MEDIA_ORIGIN)
-DEFAULT_CONVERSION_URL = DEFAULT_BEACON_ORIGIN + "/v1/beacon/conversion"
 
 
 def _split_origins(value: object) -> object:
@@ -109,7 +101,7 @@ class TrackerConfig(BaseModel):
         description="Conversion channel: ecommerce, app, physical_store…",
     )
     request_timeout: float = Field(
-        default=10.0,
+        default=DEFAULT_REQUEST_TIMEOUT_SECONDS,
         ge=1,
         le=60,
         description="Seconds before a beacon request is aborted (and retried) as timed out.",
@@ -120,7 +112,7 @@ class TrackerConfig(BaseModel):
         "conversions and identity (see adtracker.vtex.storefront).",
     )
     session_ttl_days: float = Field(
-        default=30.0,
+        default=DEFAULT_SESSION_TTL_DAYS,
         gt=0,
         le=3650,
         description="A generated session id is renewed after this many days without activity.",

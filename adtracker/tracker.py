@@ -1,16 +1,12 @@
-"""The tracker facade: track_click(url) → check → dedup → outbox → send → read the answer.
+"""The tracker facade: track_click(url) → check → dedup → send → outbox → read the answer.
 
 A thin composition of the core's parts; every platform piece is injected (see
-``adtracker.base.ports``). The click path does the minimum synchronously — check the URL,
-read and write one dedup mark, store the event in the outbox, send the request — and
-defers logging, observers and housekeeping to the scheduler. Retries, flushes and the
-pre-boot takeover run under a cross-tab lock.
-
-- ids: ``identity.IdentityKeeper``; dedup marks: ``marks.Marks``; conversions:
-  ``conversion.prepare``; the outbox, sending, retries and results:
-  ``delivery.sender.Sender``; what the loader saw before Python: ``preboot``; logs and observers:
-  ``reporting.Reporter``.
-- Consent is the facade's own: it gates every part.
+``adtracker.base.ports``). The click path does the minimum synchronously (check the URL,
+read one dedup mark, send the request) and defers the rest to the scheduler. Retries,
+flushes and the pre-boot takeover run under a cross-tab lock. Parts: ids
+(``identity.IdentityKeeper``), dedup marks (``marks.Marks``), conversions, the outbox and
+its sending (``delivery.sender.Sender``), what the loader saw before Python (``preboot``),
+logs and observers (``reporting.Reporter``). Consent is the facade's own: it gates all.
 """
 
 from __future__ import annotations
@@ -197,9 +193,14 @@ class Tracker(ReportingSurface):
     def take_over(self, items: list[object], *, live: bool = True) -> set[tuple[UrlEventType, str]]:
         """Report what the loader saw before Python ran (``events.preboot``) under the usual
         rules: its clicks, and the impressions and views of the ads it watched (``live``:
-        on this page, still open). Returns the (event type, URL) pairs it decided."""
+        on this page, still open); the clicks the loader sent itself are only reported.
+        Returns the (event type, URL) pairs it decided."""
         found = preboot.events_to_send(items, self._clock.now(), self._log, live=live)
-        return {(kind, url) for kind, url, at in found if self._safely(kind, url, at) != "refused"}
+        decided = {(k, url) for k, url, at in found if self._safely(k, url, at) != "refused"}
+        for url, outcome, reason in preboot.loader_sent(items, Outbox(self._store).get):
+            self._reporter.outcome("click", url, outcome, reason)
+            decided.add(("click", url))
+        return decided
 
     def prune(self, max_marks: int = MAX_MARKS) -> None:
         """Delete expired dedup marks and cap their number (off the click path)."""

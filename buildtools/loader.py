@@ -41,6 +41,23 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "maxChanges": ("base/limits.py", "MAX_PREBOOT_CHANGES"),
     "maxChars": ("base/limits.py", "MAX_PREBOOT_CHARS"),
     "writeSeconds": ("base/limits.py", "PREBOOT_WRITE_SECONDS"),
+    # The loader's own pre-boot click (click.js): where, how, under which keys and rules.
+    "defaultOrigins": ("base/beacon.py", "DEFAULT_BEACON_ORIGINS"),
+    "requestInit": ("base/beacon.py", "REQUEST_INIT"),
+    "requestHeaders": ("base/beacon.py", "REQUEST_HEADERS"),
+    "requestTimeout": ("base/limits.py", "DEFAULT_REQUEST_TIMEOUT_SECONDS"),
+    "leaseMargin": ("base/limits.py", "LEASE_MARGIN_SECONDS"),
+    "clickWindow": ("base/limits.py", "CLICK_WINDOW_SECONDS"),
+    "sessionTtlDays": ("base/limits.py", "DEFAULT_SESSION_TTL_DAYS"),
+    "daySeconds": ("base/limits.py", "DAY_SECONDS"),
+    "clockSkew": ("base/limits.py", "MAX_CLOCK_SKEW_SECONDS"),
+    "maxUrlChars": ("base/limits.py", "MAX_URL_CHARS"),
+    "maxIdLength": ("base/limits.py", "MAX_ID_LENGTH"),
+    "maxOwnIdLength": ("base/limits.py", "MAX_OWN_ID_LENGTH"),
+    "idsKey": ("base/keys.py", "IDS"),
+    "dedupPrefix": ("base/keys.py", "DEDUP_PREFIX"),
+    "dedupDigestChars": ("base/keys.py", "DEDUP_DIGEST_CHARS"),
+    "outboxPrefix": ("base/keys.py", "OUTBOX_PREFIX"),
 }
 
 

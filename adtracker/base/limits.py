@@ -22,12 +22,23 @@ MAX_BODY_CHARS = 32 * KIB
 MAX_EVENT_AGE_SECONDS = DAY_SECONDS
 # A session last seen further in the future than this (the clock was set back) is over.
 MAX_CLOCK_SKEW_SECONDS = DAY_SECONDS
+# Clicks: one per user, per device, per ad, per hour (VTEX Ads' window; events/dedup.py).
+CLICK_WINDOW_SECONDS = HOUR_SECONDS
+# A beacon request is aborted as timed out after this (data-request-timeout's default).
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 10.0
+# An attempt leases its outbox entry for its timeout plus this margin (delivery/sender.py).
+LEASE_MARGIN_SECONDS = 5.0
+# A generated session id is renewed after this many days without activity
+# (data-session-ttl-days' default).
+DEFAULT_SESSION_TTL_DAYS = 30.0
 
 # --- what is read ------------------------------------------------------------------------
 
 # A host id (user, session, publisher id; read from a named place too) has at most this
 # many characters.
 MAX_ID_LENGTH = 256
+# An id the tracker generated (adtracker:ids) has at most this many characters.
+MAX_OWN_ID_LENGTH = 128
 
 # A response body is read and parsed only up to this size: a hostile or broken server
 # cannot make us spend memory or time on more.

@@ -11,6 +11,7 @@ from typing import Any
 import js
 from pyodide.ffi import create_once_callable, create_proxy
 
+from adtracker.base.beacon import REQUEST_HEADERS, REQUEST_INIT
 from adtracker.base.limits import MAX_RESPONSE_CHARS
 from adtracker.base.ports import Scheduler, SendResult
 from adtracker.browser.ffi import is_null, js_object
@@ -170,20 +171,12 @@ class FetchTransport:
         # Marks each request's promise handled at once, so a failure that comes before
         # the wait is set up is never an "unhandled rejection" in the host page.
         self._handled = create_proxy(lambda _error: None)
-        headers = js_object(**{"accept": "application/json", "content-type": "application/json"})
         # One init for every request, its body and signal set per call: ``fetch`` reads
         # its init before it returns, and building a fresh one from Python cost about as
-        # much as the ``fetch`` call itself on the click path (bench, 2026-12-07).
+        # much as the ``fetch`` call itself on the click path (bench, 2026-12-07). Its
+        # fields are the core's (base/beacon.py), which the loader's own click uses too.
         self._init_object = js_object(
-            method="POST",
-            keepalive=True,
-            headers=headers,
-            body="",
-            mode="cors",
-            credentials="omit",  # VTEX Ads is cookie-less
-            # A redirect would re-POST wherever the server says: never follow one.
-            redirect="manual",
-            signal=None,
+            **REQUEST_INIT, headers=js_object(**REQUEST_HEADERS), body="", signal=None
         )
 
     def _init(self, body: str, timeout_ms: int) -> Any:

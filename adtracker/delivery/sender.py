@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from adtracker.base import keys
 from adtracker.base.decisions import Decision
-from adtracker.base.limits import MAX_IN_FLIGHT
+from adtracker.base.limits import LEASE_MARGIN_SECONDS, MAX_IN_FLIGHT
 from adtracker.base.ports import Clock, Locks, Log, Scheduler, SendResult, Transport
 from adtracker.base.store import Store
 from adtracker.base.vocabulary import Consent, Outcome
@@ -30,8 +30,6 @@ from adtracker.delivery.recovery import HEALTHY, OriginHealth
 from adtracker.delivery.responses import status_behavior
 from adtracker.events.urls import origin_of
 
-#: An attempt leases its entry for its timeout plus this margin.
-LEASE_MARGIN_SECONDS = 5.0
 #: Said when a new event waits for a request to end (``MAX_IN_FLIGHT`` in flight).
 BUSY = f"{MAX_IN_FLIGHT} requests in flight: sent when one ends"
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 
 from adtracker.base.digest import sha256_hex
-from adtracker.base.keys import DEDUP_PREFIX
-from adtracker.base.limits import DAY_SECONDS, HOUR_SECONDS, MAX_MARKS
+from adtracker.base.keys import DEDUP_DIGEST_CHARS, DEDUP_PREFIX
+from adtracker.base.limits import CLICK_WINDOW_SECONDS, DAY_SECONDS, MAX_MARKS
 from adtracker.base.vocabulary import EventType
 
 # Windows in seconds, as VTEX Ads deduplicates on its side (see README "Ids and dedup").
 # Conversions are deduplicated by order_id.
 WINDOWS: dict[EventType, float] = {
-    "click": HOUR_SECONDS,
+    "click": CLICK_WINDOW_SECONDS,
     "impression": 60.0,
     "view": 60.0,
     "conversion": 30 * DAY_SECONDS,
@@ -29,7 +29,7 @@ WINDOWS: dict[EventType, float] = {
 def dedup_key(event_type: EventType, user_id: str, session_id: str, url: str) -> str:
     """The storage key for one (type, user, session, URL). Hashed: URLs can be long."""
     digest = sha256_hex(f"{event_type}\n{user_id}\n{session_id}\n{url}")
-    return DEDUP_PREFIX + digest[:20]  # 80 bits: collisions are negligible
+    return DEDUP_PREFIX + digest[:DEDUP_DIGEST_CHARS]
 
 
 def is_duplicate(expiry: float | None, now: float) -> bool:

@@ -2,11 +2,15 @@
 (``adtracker:preboot``): ad clicks (``{"u": url, "t": epoch ms}``) and the ads it
 watched (``events.preboot_ads``), read, checked and aged here; the tracker sends what
 follows from them under the usual rules.
+
+A click the loader sent itself (``web/src/click.js``: ``"o"``, its outbox entry's id) is
+not sent again: the outbox has it, and the tracker only reports it (:func:`loader_sent`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -14,7 +18,7 @@ from adtracker.base import keys
 from adtracker.base.limits import HOUR_SECONDS, MAX_EVENT_AGE_SECONDS
 from adtracker.base.ports import Log
 from adtracker.base.store import Store
-from adtracker.base.vocabulary import UrlEventType
+from adtracker.base.vocabulary import Outcome, UrlEventType
 from adtracker.events.preboot_ads import PrebootAd, ad_events
 
 
@@ -25,6 +29,12 @@ class PrebootClick(BaseModel):
 
     u: str = Field(description="data-ad-click-url, verbatim")
     t: float = Field(ge=0, description="click time, epoch milliseconds")
+    o: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="the outbox entry of the loader's own attempt (it sent the click)",
+    )
 
 
 def take_stored(store: Store, log: Log) -> list[object]:
@@ -75,10 +85,38 @@ def events_to_send(
                 found = ad_events(PrebootAd.model_validate(item), now, live=live)
             else:
                 click = PrebootClick.model_validate(item)
+                if click.o is not None:
+                    continue  # the loader sent it: loader_sent()
                 found = [("click", click.u, min(click.t / 1000.0, now))]
         except ValidationError as exc:
             what = "ad" if is_ad else "click"
             log.debug(f"discarded a pre-boot {what}: {exc.errors(include_url=False)[0]['msg']}")
             continue
         out += [e for e in found if not _too_old(e[0], e[1], e[2], now, log)]
+    return out
+
+
+#: What became of a click the loader sent itself before Python was ready.
+LOADER_DELIVERED = "sent by the loader before ready, and answered"
+LOADER_SENT = "sent by the loader before ready; the outbox sends it again if no 2xx comes"
+
+
+def loader_sent(
+    items: list[object], entry_of: Callable[[str], object | None]
+) -> list[tuple[str, Outcome, str]]:
+    """(URL, outcome, reason) of each valid click the loader sent itself. ``entry_of(id)``:
+    its outbox entry, None once answered (the loader removes it on a 2xx)."""
+    out: list[tuple[str, Outcome, str]] = []
+    for item in items:
+        if not isinstance(item, dict) or "g" in item or item.get("o") is None:
+            continue
+        try:
+            click = PrebootClick.model_validate(item)
+        except ValidationError:
+            continue  # events_to_send() says why
+        assert click.o is not None
+        if entry_of(click.o) is None:
+            out.append((click.u, "delivered", LOADER_DELIVERED))
+        else:
+            out.append((click.u, "sent", LOADER_SENT))
     return out

@@ -20,7 +20,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from adtracker.base import keys
-from adtracker.base.limits import MAX_CLOCK_SKEW_SECONDS
+from adtracker.base.limits import MAX_CLOCK_SKEW_SECONDS, MAX_OWN_ID_LENGTH
 from adtracker.base.ports import Scheduler
 from adtracker.base.store import Store
 from adtracker.ids.places import NOTHING, Found, PlacedIds, choose
@@ -53,8 +53,8 @@ class IdentityRecord(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    anon_user_id: str = Field(min_length=1, max_length=128)
-    session_id: str = Field(min_length=1, max_length=128)
+    anon_user_id: str = Field(min_length=1, max_length=MAX_OWN_ID_LENGTH)
+    session_id: str = Field(min_length=1, max_length=MAX_OWN_ID_LENGTH)
     session_seen: float = Field(ge=0)
 
 

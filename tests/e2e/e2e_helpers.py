@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 from playwright.sync_api import BrowserContext, Page, Route
 from playwright.sync_api import Error as PlaywrightError
 
+from adtracker.events.preboot import LOADER_SENT
+
 if TYPE_CHECKING:
     from conftest import PageLog
 
@@ -292,3 +294,18 @@ def wait_collected(page: Page, collector: Any, n: int, timeout: float = 15.0) ->
         if len(got) >= n or time.monotonic() >= deadline:
             return got
         page.wait_for_timeout(50)
+
+
+#: The loader's attempt was not answered before its page went: the next page's outbox
+#: sends it again after the attempt's lease (docs/guarantees.md#copies), with the same
+#: ids, so VTEX counts it once. The lease: the attempt's timeout (10 s) + 5 s.
+COPY_WITHIN_SECONDS = 25.0
+
+
+def copies_of_a_navigating_preboot_click(decisions: list[dict[str, Any]], url: str) -> int:
+    """How many requests a pre-boot click on a link that left its page gives, by the next
+    page's first decision on it: 2 when the loader sent it and its answer was lost with
+    the page (the documented copy), else 1 (answered, or sent by the next page)."""
+    first = next((d for d in decisions if d.get("url") == url), None)
+    assert first is not None, f"the next page decided nothing on {url}: {decisions}"
+    return 2 if first.get("reason") == LOADER_SENT else 1

@@ -1,8 +1,7 @@
 import pytest
 
+from adtracker.base.beacon import DEFAULT_BEACON_ORIGIN, DEFAULT_CONVERSION_URL
 from adtracker.config import (
-    DEFAULT_BEACON_ORIGIN,
-    DEFAULT_CONVERSION_URL,
     TrackerConfig,
     config_from_attributes,
     debug_from_query,

@@ -3,12 +3,11 @@
 import json
 
 from adtracker.base import keys
-from adtracker.base.limits import MAX_IN_FLIGHT
+from adtracker.base.limits import LEASE_MARGIN_SECONDS, MAX_IN_FLIGHT
 from adtracker.base.limits import MAX_OUTBOX_ENTRIES as OUTBOX_MAX
 from adtracker.base.store import MemoryStorage
 from adtracker.delivery import recovery
 from adtracker.delivery.outbox import OutboxEntry
-from adtracker.delivery.sender import LEASE_MARGIN_SECONDS
 from tests.unit.fakes import AD1, AD2, ORIGIN, FakeClock, make_rig
 
 LEASE_SECONDS = 10.0 + LEASE_MARGIN_SECONDS

@@ -13,16 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from adtracker.base import keys, limits
+from adtracker.base import beacon, keys, limits
 from adtracker.browser import markup
-from adtracker.events import visibility
+from adtracker.config import TrackerConfig
+from adtracker.events import dedup, visibility
 from buildtools import loader
 from buildtools.common import BuildError
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "web" / "src"
 LOADER = loader.inline_parts(SOURCE / "tracker.js")
-PARTS = ["builtins.js", "consent.js", "preboot.js", "observe.js"]
+PARTS = ["builtins.js", "consent.js", "preboot.js", "click.js", "observe.js"]
 
 
 def _record_function() -> str:
@@ -59,6 +60,22 @@ def test_the_vocabulary_is_pythons() -> None:
         "maxChanges": limits.MAX_PREBOOT_CHANGES,
         "maxChars": limits.MAX_PREBOOT_CHARS,
         "writeSeconds": limits.PREBOOT_WRITE_SECONDS,
+        "defaultOrigins": TrackerConfig().beacon_origins,
+        "requestInit": beacon.REQUEST_INIT,
+        "requestHeaders": beacon.REQUEST_HEADERS,
+        "requestTimeout": TrackerConfig().request_timeout,
+        "leaseMargin": limits.LEASE_MARGIN_SECONDS,
+        "clickWindow": dedup.WINDOWS["click"],
+        "sessionTtlDays": TrackerConfig().session_ttl_days,
+        "daySeconds": limits.DAY_SECONDS,
+        "clockSkew": limits.MAX_CLOCK_SKEW_SECONDS,
+        "maxUrlChars": limits.MAX_URL_CHARS,
+        "maxIdLength": limits.MAX_ID_LENGTH,
+        "maxOwnIdLength": limits.MAX_OWN_ID_LENGTH,
+        "idsKey": keys.IDS,
+        "dedupPrefix": keys.DEDUP_PREFIX,
+        "dedupDigestChars": keys.DEDUP_DIGEST_CHARS,
+        "outboxPrefix": keys.OUTBOX_PREFIX,
     }
 
 

@@ -53,13 +53,30 @@ function prebootQueue(captured, V, consentNow) {
   }
   return {
     newPage: newPage,
+    // A click: stored at once (it may navigate), and then returned (for click.js), or
+    // kept in memory (null).
     click: function (url) {
       var consent = consentNow();
-      if (consent === "denied") return;
+      if (consent === "denied") return null;
       var item = { u: url, t: Date.now() };
-      if (consent === "granted" && tryWrite(item)) return; // stored at once: the click may navigate
+      if (consent === "granted" && tryWrite(item)) return item;
       clicks.push(item);
       if (clicks.length > V.maxClicks) clicks.shift();
+      return null;
+    },
+    // The loader sent this stored click itself (click.js): its item names the outbox
+    // entry (o), for Python to report, not send. False when it is no longer stored (a
+    // Python took it: that one sends it).
+    sent: function (item, entryId) {
+      var list = stored(), found = null;
+      for (var i = 0; i < list.length && !found; i++) {
+        var x = list[i];
+        if (!isAd(x) && x && x.u === item.u && x.t === item.t && !x.o) found = x;
+      }
+      if (!found) return false;
+      found.o = entryId;
+      captured.storage.setItem(V.key, captured.stringify(list));
+      return true;
     },
     // A record for an ad seen in the viewport (null beyond V.maxAds for this page).
     ad: function (impressionUrl, viewUrl) {

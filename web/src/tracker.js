@@ -1,9 +1,11 @@
 /*! adtracker __ADTRACKER_VERSION__ loader — starts the Python ad-event tracker (VTEX Ads) under self-hosted Pyodide.
  *
- * This file is deliberately tiny and takes no tracking decisions. It:
+ * This file is deliberately small and takes no tracking decision of its own (where it
+ * sends a click itself, it applies Python's rules, pinned to them by tests). It:
  *   1. finds its own base URL (everything else loads relative to it);
  *   2. records what the shopper meets before Python is ready, as raw observations
- *      (preboot.js, observe.js): ad clicks (URL and time), and for each ad in the
+ *      (preboot.js, observe.js): ad clicks (URL and time; one on a page that stays is
+ *      sent at once under Python's rules, click.js), and for each ad in the
  *      viewport when it was painted there and how its visible share changed. They go to
  *      localStorage ("adtracker:preboot"; in memory while consent is pending, by
  *      data-consent or by the consent platform data-consent-from names), so a page left
@@ -109,6 +111,12 @@
 
   /* __ADTRACKER_PART__ preboot.js */
   var queue = prebootQueue(captured, V, consents.now);
+  // A pre-boot click on a page that stays is sent at once (click.js), when the loader
+  // knows what Python would send; else Python sends it once ready (or the next page's).
+  /* __ADTRACKER_PART__ click.js */
+  var sender = prebootSender(w, captured, V, attrs, queue, consents.now, function () {
+    return !handedOver && queued.every(function (q) { return loaderMayIgnore(q.c); });
+  });
   // Pre-boot clicks: the same rule Python applies (nearest ad on the event's composed
   // path, tests/unit/test_loader_pins.py), only recorded with its time.
   function record(e) {
@@ -119,7 +127,11 @@
       var path = e.composedPath ? e.composedPath() : [e.target];
       for (var i = 0; i < path.length; i++) {
         var n = path[i];
-        if (n && n.nodeType === 1 && n.matches(V.clickSelector)) return queue.click(n.getAttribute(V.clickAttr));
+        if (n && n.nodeType === 1 && n.matches(V.clickSelector)) {
+          var item = queue.click(n.getAttribute(V.clickAttr));
+          if (item && sender) sender.send(item);
+          return;
+        }
       }
     } catch (_) {}
   }
