@@ -309,3 +309,13 @@ def copies_of_a_navigating_preboot_click(decisions: list[dict[str, Any]], url: s
     first = next((d for d in decisions if d.get("url") == url), None)
     assert first is not None, f"the next page decided nothing on {url}: {decisions}"
     return 2 if first.get("reason") == LOADER_SENT else 1
+
+
+def navigating_preboot_copies(page: Page, page_log: PageLog, url: str) -> int:
+    """Wait (bounded) until a page decided on the pre-boot click ``url`` of a link that
+    left its page; then :func:`copies_of_a_navigating_preboot_click`."""
+    for _ in range(200):
+        if any(e.get("url") == url for e in page_log.tracker_events):
+            break
+        page.wait_for_timeout(50)
+    return copies_of_a_navigating_preboot_click(page_log.tracker_events, url)

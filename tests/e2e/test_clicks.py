@@ -19,10 +19,10 @@ from e2e_helpers import (
     MOUNT,
     SLOW_HERO,
     assert_local_only,
-    copies_of_a_navigating_preboot_click,
     delivered_once,
     hold_requests,
     is_read,
+    navigating_preboot_copies,
     path_of,
     release,
 )
@@ -224,11 +224,7 @@ def test_click_before_ready_on_navigating_link_is_sent_by_next_page(
         "the click was not made before adTracker.ready resolved; test is not meaningful"
     )
     wait_ready(page)
-    for _ in range(200):  # until the next page decided on the click (bounded)
-        if any(e.get("url") == url for e in page_log.tracker_events):
-            break
-        page.wait_for_timeout(50)
-    expected = copies_of_a_navigating_preboot_click(page_log.tracker_events, url)
+    expected = navigating_preboot_copies(page, page_log, url)
     assert len(collector.wait_for(expected, timeout=COPY_WITHIN_SECONDS)) == expected
     grace(page, 2_000)
     events = collector.events()

@@ -23,11 +23,11 @@ from e2e_helpers import (
     MOUNT,
     SLOW_HERO,
     click_url,
-    copies_of_a_navigating_preboot_click,
     delivered,
     delivered_once,
     goto_still_loading,
     hold_requests,
+    navigating_preboot_copies,
     open_in_two_tabs,
     path_of,
     release,
@@ -498,11 +498,7 @@ def test_missing_wasm_rejects_ready_and_queues_clicks_for_a_later_page(
     assert "o" in preboot[0]  # the loader's own attempt
 
     ready_page("<p>healthy page</p>", mount=healthy_mount)
-    for _ in range(200):  # until the healthy page decided on the link's click (bounded)
-        if any(e.get("url") == link for e in page_log.tracker_events):
-            break
-        page.wait_for_timeout(50)
-    links = copies_of_a_navigating_preboot_click(page_log.tracker_events, link)
+    links = navigating_preboot_copies(page, page_log, link)
     assert len(collector.wait_for(1 + links, timeout=COPY_WITHIN_SECONDS)) == 1 + links
     grace(page, 2_000)
     events = collector.events()
