@@ -94,7 +94,9 @@ function prebootSender(w, captured, V, attrs, queue, consentNow, mayAct) {
   if (hostUser === false || hostSession === false || !origins) return null;
   var subtle = cr.subtle, encoder = new w.TextEncoder(), AbortSignal = w.AbortSignal;
   var newId = function () { return cr.randomUUID(); };
-  var ids = null; // this page's, once resolved (as Python's IdentityKeeper keeps them)
+  // This page's ids, once resolved (as Python's IdentityKeeper keeps them), and whether
+  // their record is stored (with the first attempt, off the click's task).
+  var ids = null, idsStored = false;
   function read(key) {
     var raw = storage.getItem(key);
     if (raw === null) return null;
@@ -123,6 +125,7 @@ function prebootSender(w, captured, V, attrs, queue, consentNow, mayAct) {
       maybe_reached: true, not_before: 0
     };
     try {
+      if (!idsStored) { storage.setItem(V.idsKey, captured.stringify(ids.record)); idsStored = true; }
       storage.setItem(entryKey, captured.stringify(entry));
       storage.setItem(key, captured.stringify({ e: Math.floor(when + V.clickWindow) }));
       if (!queue.sent(item, id)) throw new Error("taken"); // another tab's Python has it
@@ -150,9 +153,8 @@ function prebootSender(w, captured, V, attrs, queue, consentNow, mayAct) {
   return {
     send: function (item) {
       if (!mayAct() || consentNow() !== "granted" || !loaderUrlOrigin(item.u, origins, V)) return;
-      if (!ids) { // the first click: resolved and stored at once, so every later click has them
+      if (!ids) { // the first click: resolved now, so every later click has the same ones
         ids = loaderIds(loaderIdsRecord(read(V.idsKey), V), item.t / 1000, hostUser, hostSession, newId, V);
-        try { storage.setItem(V.idsKey, captured.stringify(ids.record)); } catch (_) { ids = null; return; }
       }
       var text = "click\n" + ids.user + "\n" + ids.session + "\n" + item.u;
       subtle.digest("SHA-256", encoder.encode(text)).then(function (digest) {
