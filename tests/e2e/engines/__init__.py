@@ -161,10 +161,22 @@ class Driver(ABC):
         return value
 
     def wait_url(self, url: str, timeout: float = 10.0) -> None:
+        """Wait (bounded) until the page's own document is at ``url``.
+
+        The driver's URL is not enough: WebKit's WebDriver reports a navigation's URL while
+        the old document is still the one that scripts run in. Asking ``location.href``
+        inside the page answers only once the new document has been committed."""
         deadline = time.monotonic() + timeout
-        while self.url() != url and time.monotonic() < deadline:
+        here = ""
+        while True:
+            try:
+                here = self.evaluate("() => location.href")
+            except Exception:  # a script sent mid-navigation: not there yet
+                here = ""
+            if here == url or time.monotonic() >= deadline:
+                break
             self.pause(0.05)
-        assert self.url() == url, f"{self.engine}: at {self.url()}, expected {url}"
+        assert here == url, f"{self.engine}: at {here or self.url()}, expected {url}"
 
     def ready_state(self, timeout: float | None = None) -> dict[str, Any]:
         """How ``adTracker.ready`` settled: ``{"ok": True|False|None, "reason": str}``."""
